@@ -1,0 +1,30 @@
+{#- Calendar computations of spec/measures.md ("Calendar"). The financial year runs
+    1 April to 31 March. Every model that needs a FY, a FY quarter or a FY month
+    calls these macros; none re-implements them. -#}
+
+{% macro fy_start_year(date_expr) -%}
+    (case when month({{ date_expr }}) >= 4 then year({{ date_expr }}) else year({{ date_expr }}) - 1 end)
+{%- endmacro %}
+
+{% macro fy_start(date_expr) -%}
+    make_date({{ fy_start_year(date_expr) }}, 4, 1)
+{%- endmacro %}
+
+{% macro financial_year(date_expr) -%}
+    {#- '2012/13' -#}
+    ({{ fy_start_year(date_expr) }}::varchar || '/' || lpad((({{ fy_start_year(date_expr) }} + 1) % 100)::varchar, 2, '0'))
+{%- endmacro %}
+
+{% macro fy_month_number(date_expr) -%}
+    {#- April = 1 ... March = 12 -#}
+    (((month({{ date_expr }}) + 8) % 12) + 1)
+{%- endmacro %}
+
+{% macro fy_quarter(date_expr) -%}
+    {#- Q1 = Apr-Jun, Q2 = Jul-Sep, Q3 = Oct-Dec, Q4 = Jan-Mar -#}
+    ('Q' || ((({{ fy_month_number(date_expr) }}) - 1) // 3 + 1)::varchar)
+{%- endmacro %}
+
+{% macro month_start(date_expr) -%}
+    date_trunc('month', {{ date_expr }})::date
+{%- endmacro %}

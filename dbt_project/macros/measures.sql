@@ -1,0 +1,65 @@
+{#- Computations of spec/measures.md. One macro per computation, used everywhere. -#}
+
+{% macro pct_change(current, baseline) -%}
+    {#- (current − baseline) / baseline × 100: YTD change % and change against baseline %.
+        NULL when either side is missing or the baseline is 0 (no meaningful change). -#}
+    (case
+        when ({{ baseline }}) is null or ({{ current }}) is null or ({{ baseline }}) = 0 then null
+        else (({{ current }})::double - ({{ baseline }})::double) / ({{ baseline }})::double * 100
+    end)
+{%- endmacro %}
+
+{% macro rate_per(count, denominator, per) -%}
+    {#- count / denominator × per (e.g. per 1,000 population). NULL when any part is missing
+        or the denominator is 0. -#}
+    (case
+        when ({{ count }}) is null or ({{ denominator }}) is null or ({{ per }}) is null
+             or ({{ denominator }}) = 0 then null
+        else ({{ count }})::double / ({{ denominator }})::double * ({{ per }})::double
+    end)
+{%- endmacro %}
+
+{% macro direction(current, previous) -%}
+    {#- Monthly direction against the previous month: 'up' | 'down' | 'same';
+        NULL when either month has no data. Whether up is good is a separate judgement. -#}
+    (case
+        when ({{ current }}) is null or ({{ previous }}) is null then null
+        when ({{ current }}) > ({{ previous }}) then 'up'
+        when ({{ current }}) < ({{ previous }}) then 'down'
+        else 'same'
+    end)
+{%- endmacro %}
+
+{% macro ytd_sum(value, partition_by, order_by) -%}
+    {#- Year to date: sum from 1 April of the FY up to and including the row's month.
+        `partition_by` must not include the FY; it is added here. -#}
+    sum({{ value }}) over (
+        partition by {{ partition_by }}, {{ fy_start_year(order_by) }}
+        order by {{ order_by }}
+        rows between unbounded preceding and current row
+    )
+{%- endmacro %}
+
+{% macro ytd_months_with_data(value, partition_by, order_by) -%}
+    {#- How many months of the FY to date have data (non-NULL `value`). -#}
+    count({{ value }}) over (
+        partition by {{ partition_by }}, {{ fy_start_year(order_by) }}
+        order by {{ order_by }}
+        rows between unbounded preceding and current row
+    )
+{%- endmacro %}
+
+{% macro ytd_complete(value, partition_by, order_by) -%}
+    {#- YTD total, or NULL ("no data") when any month from April to this month has no data:
+        a combined figure is "no data" when any part is missing (measures.md). -#}
+    (case
+        when {{ ytd_months_with_data(value, partition_by, order_by) }} = {{ fy_month_number(order_by) }}
+        then {{ ytd_sum(value, partition_by, order_by) }}
+    end)
+{%- endmacro %}
+
+{% macro cumulative_repeat_rate(repeats, cases, partition_by, order_by) -%}
+    {#- Cumulative repeat rate % = sum of repeats YTD / sum of cases YTD × 100
+        (MARAC, DV; later domains). -#}
+    {{ rate_per(ytd_sum(repeats, partition_by, order_by), ytd_sum(cases, partition_by, order_by), 100) }}
+{%- endmacro %}

@@ -1,0 +1,66 @@
+"""Configuration from the environment (see docs/architecture.md, "Configuration")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: The published demo key. It is NOT a secret: demo data is synthetic and the key is
+#: documented so that demo pseudonyms are reproducible. Never use it for real data.
+DEMO_PSEUDONYM_KEY = "csp-warehouse-demo-key-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not allow the requested operation."""
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    data_dir: Path
+    warehouse_path: Path
+    pseudonym_key: str | None = None
+    demo: bool = False
+    seeds_dir: Path = REPO_ROOT / "seeds"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("CSP_DATA_DIR") or "data")
+        landing = Path(env.get("CSP_LANDING_DIR") or "data/landing")
+        warehouse = Path(env.get("CSP_WAREHOUSE_PATH") or data_dir / "warehouse.duckdb")
+        seeds = Path(env.get("CSP_SEEDS_DIR") or REPO_ROOT / "seeds")
+        return cls(
+            landing_dir=landing,
+            data_dir=data_dir,
+            warehouse_path=warehouse,
+            pseudonym_key=env.get("CSP_PSEUDONYM_KEY") or None,
+            demo=_truthy(env.get("CSP_DEMO")),
+            seeds_dir=seeds,
+        )
+
+    @property
+    def serving_path(self) -> Path:
+        return self.data_dir / "serving.duckdb"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    def effective_pseudonym_key(self) -> bytes:
+        """The HMAC key for person `_ref` fields; refuses outside demo mode without a key."""
+        if self.pseudonym_key:
+            return self.pseudonym_key.encode("utf-8")
+        if self.demo:
+            return DEMO_PSEUDONYM_KEY.encode("utf-8")
+        raise ConfigError(
+            "CSP_PSEUDONYM_KEY is not set: refusing to load person identifiers without a "
+            "pseudonymisation key (set CSP_PSEUDONYM_KEY, or CSP_DEMO=1 for demo data only)"
+        )

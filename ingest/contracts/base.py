@@ -1,0 +1,131 @@
+"""The contract model: the single home of a source's columns, types, keys and rules.
+
+Validation (ingest.validate), the raw table DDL (ingest.load) and the contract docs
+(ingest.contract_docs) are all derived from these objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: DuckDB types a contract column may have.
+TYPES = ("VARCHAR", "DOUBLE", "INTEGER", "DATE", "BOOLEAN")
+
+#: Columns ingest adds to every raw table, after the contract's columns.
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_source_file", "VARCHAR"),
+    ("_file_hash", "VARCHAR"),
+    ("_batch_id", "BIGINT"),
+    ("_row_number", "INTEGER"),
+    ("_loaded_at", "TIMESTAMP"),
+)
+
+#: Extra columns of raw.<source>__superseded.
+SUPERSEDED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_superseded_at", "TIMESTAMP"),
+    ("_superseded_by_batch", "BIGINT"),
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a source file.
+
+    `header` is the name in the file's header row; `name` the snake_case column of
+    `raw.<source>`. Every contract column must be present in the header (in any order);
+    `required` means the value may not be blank. Blank strings load as NULL.
+    """
+
+    name: str
+    header: str
+    type: str = "VARCHAR"
+    required: bool = False
+    description: str = ""
+    accepted: tuple[str, ...] | None = None  # exact accepted values
+    pattern: str | None = None  # regular expression the whole value must match
+    pattern_hint: str | None = None  # human wording of the pattern, for messages/docs
+    min_value: float | None = None
+    max_value: float | None = None
+    unique: bool = False  # an error if two rows share a non-blank value (key)
+    warn_repeated: bool = False  # a warning (not an error) for repeated non-blank values
+    warn_blank: str | None = None  # a warning for blank values, with this explanation
+    person: bool = False  # identifies a person: pseudonymised (HMAC-SHA256) at load
+    date_format: str = "%Y-%m-%d"  # for DATE columns
+    true_values: tuple[str, ...] = ("Y",)  # for BOOLEAN columns
+    false_values: tuple[str, ...] = ("N",)
+    reference: tuple[str, str] | None = None  # (seed file, column) the value must exist in
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"column {self.name}: unsupported type {self.type}")
+
+
+@dataclass(frozen=True)
+class Contract:
+    name: str
+    title: str
+    description: str
+    columns: tuple[Column, ...]
+    period_sql: str  # SQL expression over the raw columns giving a 'YYYY-MM' string per row
+    period_description: str
+    scope_columns: tuple[str, ...]
+    cadence: str = "monthly"
+    lag_days: int = 35  # a period is due this many days after its end
+    file_pattern: str = "*.csv"
+    formats: tuple[str, ...] = ("csv", "xlsx")
+    publisher: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.columns]
+        headers = [c.header for c in self.columns]
+        if len(set(names)) != len(names) or len(set(headers)) != len(headers):
+            raise ValueError(f"contract {self.name}: duplicate column name or header")
+        for s in self.scope_columns:
+            if s not in names:
+                raise ValueError(f"contract {self.name}: unknown scope column {s}")
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(c.header for c in self.columns)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.unique)
+
+    @property
+    def person_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.person)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def by_header(self) -> dict[str, Column]:
+        return {c.header: c for c in self.columns}
+
+    @property
+    def raw_table(self) -> str:
+        return f"raw.{self.name}"
+
+    @property
+    def superseded_table(self) -> str:
+        return f"raw.{self.name}__superseded"
+
+    def raw_columns(self) -> list[tuple[str, str]]:
+        return [(c.name, c.type) for c in self.columns] + list(LINEAGE_COLUMNS)
+
+    def create_table_sql(self) -> str:
+        """`CREATE TABLE IF NOT EXISTS raw.<source> (...)`, derived from the columns."""
+        cols = ",\n    ".join(f"{n} {t}" for n, t in self.raw_columns())
+        return f"CREATE TABLE IF NOT EXISTS {self.raw_table} (\n    {cols}\n)"
+
+    def create_superseded_sql(self) -> str:
+        cols = ",\n    ".join(f"{n} {t}" for n, t in self.raw_columns() + list(SUPERSEDED_COLUMNS))
+        return f"CREATE TABLE IF NOT EXISTS {self.superseded_table} (\n    {cols}\n)"

@@ -1,0 +1,274 @@
+"""Load partner files into `raw.*` of the warehouse DuckDB file.
+
+A file is validated before anything is written. A valid file replaces, in one
+transaction, the rows of every (period, scope) it holds; the replaced rows are kept in
+`raw.<source>__superseded`. A file whose content (sha256) was already loaded is skipped.
+A rejected file moves to `$CSP_DATA_DIR/quarantine/<source>/` with `<file>.error.txt`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ingest.config import Settings
+from ingest.contracts import CONTRACTS, get_contract
+from ingest.contracts.base import Contract
+from ingest.pseudonymise import pseudonymise_table
+from ingest.readers import _drop, _quote_ident
+from ingest.validate import validate_into
+
+LOADS_DDL = """
+CREATE TABLE IF NOT EXISTS raw._loads (
+    batch_id BIGINT,
+    source VARCHAR,
+    file_name VARCHAR,
+    file_hash VARCHAR,
+    periods VARCHAR[],
+    status VARCHAR,
+    rows_loaded INTEGER,
+    rows_replaced INTEGER,
+    warnings VARCHAR[],
+    errors VARCHAR[],
+    loaded_at TIMESTAMP
+)
+"""
+
+LOADABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+@dataclass
+class LoadResult:
+    source: str
+    file_name: str
+    status: str  # 'loaded' | 'skipped_duplicate' | 'rejected'
+    periods: list[str] = field(default_factory=list)
+    rows_loaded: int = 0
+    rows_replaced: int = 0
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    batch_id: int | None = None
+    file_hash: str = ""
+    quarantine_path: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "rejected"
+
+    def summary(self) -> str:
+        text = f"{self.source} {self.file_name}: {self.status}"
+        if self.status == "loaded":
+            text += (
+                f", {self.rows_loaded} rows (replaced {self.rows_replaced}), "
+                f"periods {', '.join(self.periods)}, batch {self.batch_id}"
+            )
+        if self.warnings:
+            text += f", {len(self.warnings)} warning(s)"
+        if self.errors:
+            text += f", {len(self.errors)} error(s); quarantined at {self.quarantine_path}"
+        return text
+
+
+def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(settings.warehouse_path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create `raw`, `raw._loads` and every contract's raw and superseded tables."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(LOADS_DDL)
+    for contract in CONTRACTS.values():
+        con.execute(contract.create_table_sql())
+        con.execute(contract.create_superseded_sql())
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _next_batch(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM raw._loads").fetchone()[0]
+
+
+def _log(con, r: LoadResult, loaded_at: datetime) -> None:
+    con.execute(
+        "INSERT INTO raw._loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            r.batch_id,
+            r.source,
+            r.file_name,
+            r.file_hash,
+            r.periods,
+            r.status,
+            r.rows_loaded,
+            r.rows_replaced,
+            r.warnings,
+            r.errors,
+            loaded_at,
+        ],
+    )
+
+
+def _quarantine(settings: Settings, source: str, path: Path, errors: list[str]) -> Path:
+    qdir = settings.quarantine_dir / source
+    qdir.mkdir(parents=True, exist_ok=True)
+    target = qdir / path.name
+    n = 1
+    while target.exists():
+        target = qdir / f"{path.name}.{n}"
+        n += 1
+    try:
+        shutil.move(str(path), target)
+    except OSError:  # e.g. a read-only source folder: keep a copy instead
+        shutil.copy2(path, target)
+    Path(f"{target}.error.txt").write_text("\n".join(errors) + "\n", encoding="utf-8")
+    return target
+
+
+def scope_key_sql(contract: Contract) -> str:
+    """SQL giving one text key per (period, scope) of a row, over unqualified columns."""
+    parts = [f"CAST(({contract.period_sql}) AS VARCHAR)"] + [
+        f"CAST({_quote_ident(c)} AS VARCHAR)" for c in contract.scope_columns
+    ]
+    return f"concat_ws(chr(31), {', '.join(parts)})"
+
+
+def load_file(
+    source: str,
+    path: str | Path,
+    settings: Settings | None = None,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> LoadResult:
+    """Validate and load one file. Never raises on bad input: returns status 'rejected'.
+
+    Raises ConfigError when the contract has person fields and no pseudonym key is
+    available outside demo mode (the file is left where it is).
+    """
+    settings = settings or Settings.from_env()
+    contract = get_contract(source)
+    path = Path(path)
+    key = settings.effective_pseudonym_key() if contract.person_columns else b""
+    own = con is None
+    if con is None:
+        con = connect(settings)
+    try:
+        ensure_raw_schema(con)
+        return _load(con, contract, path, settings, key)
+    finally:
+        if own:
+            con.close()
+
+
+def _load(con, contract: Contract, path: Path, settings: Settings, key: bytes) -> LoadResult:
+    data = path.read_bytes()
+    result = LoadResult(source=contract.name, file_name=path.name, status="", file_hash="")
+    result.file_hash = file_sha256(data)
+    now = _now()
+    seen = con.execute(
+        "SELECT batch_id FROM raw._loads WHERE source = ? AND file_hash = ? AND status = 'loaded' "
+        "ORDER BY batch_id LIMIT 1",
+        [contract.name, result.file_hash],
+    ).fetchone()
+    if seen:
+        result.status = "skipped_duplicate"
+        result.warnings = [f"{path.name}: same content as batch {seen[0]}, already loaded"]
+        result.batch_id = _next_batch(con)
+        _log(con, result, now)
+        return result
+
+    report = validate_into(con, contract, path, data=data, seeds_dir=settings.seeds_dir)
+    result.warnings = report.warnings
+    result.periods = report.periods
+    if not report.ok:
+        result.status = "rejected"
+        result.errors = report.errors
+        result.quarantine_path = _quarantine(settings, contract.name, path, report.errors)
+        result.batch_id = _next_batch(con)
+        _log(con, result, now)
+        return result
+
+    typed = report.typed_table
+    try:
+        if contract.person_columns:
+            pseudonymise_table(con, contract, typed, key)
+        cols = ", ".join(_quote_ident(c) for c in contract.column_names)
+        raw, sup = contract.raw_table, contract.superseded_table
+        con.begin()
+        try:
+            batch = _next_batch(con)
+            result.batch_id = batch
+            key_sql = scope_key_sql(contract)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _scope AS SELECT DISTINCT {key_sql} AS _key "
+                f"FROM {typed}"
+            )
+            in_scope = f"{key_sql} IN (SELECT _key FROM _scope)"
+            con.execute(
+                f"INSERT INTO {sup} SELECT *, ?::TIMESTAMP, ?::BIGINT FROM {raw} WHERE {in_scope}",
+                [now, batch],
+            )
+            result.rows_replaced = con.execute(f"DELETE FROM {raw} WHERE {in_scope}").fetchone()[0]
+            con.execute(
+                f"INSERT INTO {raw} SELECT {cols}, ?, ?, ?, _row_number, ?::TIMESTAMP "
+                f"FROM {typed} ORDER BY _row_number",
+                [path.name, result.file_hash, batch, now],
+            )
+            result.rows_loaded = report.rows
+            result.status = "loaded"
+            _log(con, result, now)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    finally:
+        _drop(con, typed, "_scope")
+    return result
+
+
+def landing_files(settings: Settings, source: str) -> list[Path]:
+    folder = Path(settings.landing_dir) / source
+    if not folder.is_dir():
+        return []
+    return sorted(
+        (
+            p
+            for p in folder.iterdir()
+            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in LOADABLE_SUFFIXES
+        ),
+        key=lambda p: p.name,
+    )
+
+
+def load_landing(settings: Settings | None = None, source: str | None = None) -> list[LoadResult]:
+    """Load every file under `<landing>/<source>/` (every contract's source if None),
+    in name order, through one warehouse connection."""
+    settings = settings or Settings.from_env()
+    sources = [get_contract(source).name] if source else list(CONTRACTS)
+    results: list[LoadResult] = []
+    con = connect(settings)
+    try:
+        ensure_raw_schema(con)
+        for s in sources:
+            files = landing_files(settings, s)
+            if not files:
+                continue
+            contract = get_contract(s)
+            key = settings.effective_pseudonym_key() if contract.person_columns else b""
+            for p in files:
+                results.append(_load(con, contract, p, settings, key))
+    finally:
+        con.close()
+    return results

@@ -1,0 +1,485 @@
+"""Readers: put a partner file into a DuckDB temp table of text columns, or say why not.
+
+CSV: UTF-8 (with or without BOM) or Windows-1252, LF or CRLF line ends, columns matched
+by header name in any order. XLSX: the first sheet, title rows above the header allowed
+(the header row is the first row that holds every contract header).
+
+The bulk read is DuckDB's `read_csv` (all text, strict). Python only decodes/re-encodes
+the bytes when they are not plain UTF-8, and converts XLSX to a CSV copy.
+
+Row numbers in messages are the numbers a person sees: in a CSV the header is row 1 and
+the first data row is row 2 (one record per line); in an XLSX, the sheet's row number.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import os
+import re
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+import duckdb
+
+from ingest.contracts.base import Contract
+
+UTF8_BOM = b"\xef\xbb\xbf"
+_CANDIDATE_DELIMITERS = (";", "\t", "|", ":")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_XLSX_HEADER_SEARCH_ROWS = 50
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One error or warning, naming file, row, column and reason."""
+
+    file: str
+    row: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.reason}"
+
+
+@dataclass
+class StagedFile:
+    """A file read into the temp table `table`: one VARCHAR column per contract column
+    (contract column names), plus `_line` (row number as a person sees it) and
+    `_row_number` (1-based data row)."""
+
+    file_name: str
+    table: str | None = None
+    rows: int = 0
+    encoding: str | None = None
+    header: list[str] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.table is not None
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    path: Path,
+    *,
+    data: bytes | None = None,
+    table: str | None = None,
+    max_errors: int = 50,
+) -> StagedFile:
+    """Read `path` into a temp table of `con`. Errors are returned, never raised."""
+    path = Path(path)
+    if data is None:
+        data = path.read_bytes()
+    table = table or f"_stage_{contract.name}_{uuid.uuid4().hex[:8]}"
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _stage_xlsx(con, contract, path, data, table, max_errors)
+    return _stage_csv(con, contract, path.name, path, data, table, max_errors, line_offset=0)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def decode_text(data: bytes) -> tuple[str | None, str | None, str | None]:
+    """Return (text, encoding, error). UTF-8 (BOM stripped) first, else Windows-1252."""
+    if b"\x00" in data:
+        return None, None, "not a text CSV file (it contains NUL bytes: binary data?)"
+    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return None, None, "not a text CSV file (it is a ZIP/Excel file: save it as CSV)"
+    bom = data.startswith(UTF8_BOM)
+    body = data[len(UTF8_BOM) :] if bom else data
+    try:
+        text, encoding = body.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
+    except UnicodeDecodeError:
+        try:
+            text, encoding = body.decode("cp1252"), "windows-1252"
+        except UnicodeDecodeError:
+            return None, None, "not a text CSV file (bytes are neither UTF-8 nor Windows-1252)"
+    controls = len(_CONTROL_CHARS.findall(text[:65536]))
+    if controls > max(2, len(text[:65536]) // 200):
+        return None, None, "not a text CSV file (it is full of control characters: binary data?)"
+    return text, encoding, None
+
+
+def _split_header(line: str, delimiter: str = ",") -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return line.split(delimiter)
+
+
+def check_header(contract: Contract, file_name: str, fields: list[str], row: int = 1):
+    """Compare a header row with the contract. Returns (errors, warnings, positions) where
+    positions maps contract column name -> field index in the file."""
+    errors: list[Finding] = []
+    warnings: list[Finding] = []
+    fields = [f.strip() for f in fields]
+    expected = list(contract.headers)
+    seen: dict[str, int] = {}
+    for i, f in enumerate(fields):
+        if f in seen and f:
+            errors.append(Finding(file_name, row, f, "column appears more than once in the header"))
+        seen.setdefault(f, i)
+    missing = [h for h in expected if h not in seen]
+    extra = [f for f in fields if f not in expected]
+    if missing and len(missing) >= len(expected) - 1 and len(fields) <= 2:
+        line = ",".join(fields)
+        for d in _CANDIDATE_DELIMITERS:
+            parts = [p.strip() for p in _split_header(line, d)]
+            if sum(p in expected for p in parts) >= max(2, len(expected) // 2):
+                name = {"\t": "tab", ";": "semicolon", "|": "pipe", ":": "colon"}[d]
+                errors.append(
+                    Finding(
+                        file_name,
+                        row,
+                        None,
+                        f"wrong delimiter: the header does not split on commas into the expected "
+                        f"columns; the file looks {name}-separated ({d!r}); "
+                        "expected comma-separated values",
+                    )
+                )
+                return errors, warnings, {}
+        errors.append(
+            Finding(
+                file_name,
+                row,
+                None,
+                "the header does not split into the expected columns (wrong delimiter or no "
+                f"header row?): expected comma-separated {', '.join(expected)}",
+            )
+        )
+        return errors, warnings, {}
+    unmatched_extra = [e for e in extra if e]
+    for m in missing:
+        partner = _likely_rename(m, unmatched_extra, len(missing) == 1 and len(extra) == 1)
+        if partner is not None:
+            unmatched_extra.remove(partner)
+            errors.append(
+                Finding(
+                    file_name,
+                    row,
+                    m,
+                    f"renamed column: expected column '{m}' is missing and unexpected column "
+                    f"'{partner}' is present (was it renamed?)",
+                )
+            )
+        else:
+            errors.append(Finding(file_name, row, m, f"missing column: '{m}' is not in the header"))
+    for e in unmatched_extra:
+        warnings.append(Finding(file_name, row, e, "unexpected extra column, ignored"))
+    if "" in seen and len(fields) > 1:
+        warnings.append(Finding(file_name, row, None, "the header has a blank column name"))
+    positions = {c.name: seen[c.header] for c in contract.columns if c.header in seen}
+    return errors, warnings, positions
+
+
+def _likely_rename(missing: str, extras: list[str], only_pair: bool) -> str | None:
+    if not extras:
+        return None
+    norm = {e: re.sub(r"[^a-z0-9]", "", e.lower()) for e in extras}
+    target = re.sub(r"[^a-z0-9]", "", missing.lower())
+    for e, n in norm.items():
+        if n == target:
+            return e
+    best = difflib.get_close_matches(missing.lower(), [e.lower() for e in extras], n=1, cutoff=0.5)
+    if best:
+        return next(e for e in extras if e.lower() == best[0])
+    return extras[0] if only_pair else None
+
+
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    file_name: str,
+    path: Path,
+    data: bytes,
+    table: str,
+    max_errors: int,
+    *,
+    line_offset: int,
+    copy: bool = False,
+) -> StagedFile:
+    staged = StagedFile(file_name=file_name)
+    if len(data) == 0:
+        staged.errors.append(
+            Finding(file_name, None, None, "empty file (0 bytes): no header and no data rows")
+        )
+        return staged
+    text, encoding, problem = decode_text(data)
+    if problem:
+        staged.errors.append(Finding(file_name, None, None, problem))
+        return staged
+    assert text is not None
+    staged.encoding = encoding
+    first, _, rest = text.partition("\n")
+    first = first.rstrip("\r")
+    if not first.strip():
+        if not text.strip():
+            reason = "empty file: no header and no data rows"
+        else:
+            reason = "the first line is blank: expected the header row"
+        staged.errors.append(Finding(file_name, 1 + line_offset, None, reason))
+        return staged
+    header = _split_header(first)
+    staged.header = [h.strip() for h in header]
+    errors, warnings, positions = check_header(contract, file_name, header, 1 + line_offset)
+    staged.errors += errors
+    staged.warnings += warnings
+    if errors:
+        return staged
+    if not rest.strip():
+        staged.errors.append(
+            Finding(file_name, 2 + line_offset, None, "no data rows (the file has a header only)")
+        )
+        return staged
+    # Blank lines inside the data would shift the row numbers people see: reject them.
+    body_end = len(first) + 1 + len(rest.rstrip())
+    blank_lines = []
+    for m in re.finditer(r"\n(?=[ \t]*\r?\n)", text[:body_end]):
+        blank_lines.append(text.count("\n", 0, m.start()) + 2 + line_offset)
+        if len(blank_lines) >= max_errors:
+            break
+    for ln in blank_lines:
+        staged.errors.append(Finding(file_name, ln, None, "blank line inside the data"))
+    if staged.errors:
+        return staged
+
+    tmp_path: str | None = None
+    read_path = str(path)
+    if encoding != "utf-8" or copy:
+        fd, tmp_path = tempfile.mkstemp(suffix=".csv", prefix="csp_ingest_")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        read_path = tmp_path
+    n = len(header)
+    cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
+    rej, scan = f"{table}_rej", f"{table}_rejscan"
+    raw = f"{table}_in"
+    try:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {raw} AS
+            SELECT * FROM read_csv({_sql_str(read_path)},
+                header = false, skip = 1, auto_detect = false, columns = {cols},
+                delim = ',', quote = '"', escape = '"',
+                strict_mode = true, null_padding = false, all_varchar = true,
+                store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scan}',
+                rejects_limit = {max_errors})
+            """
+        )
+    except duckdb.Error as exc:
+        staged.errors.append(
+            Finding(file_name, None, None, f"could not be read as CSV: {str(exc).splitlines()[0]}")
+        )
+        _drop(con, raw, rej, scan)
+        return staged
+    finally:
+        if tmp_path:
+            os.unlink(tmp_path)
+    last_line = text.rstrip("\r\n").count("\n") + 1
+    ends_with_newline = text.endswith("\n")
+    rejects = con.execute(
+        f"SELECT line, column_idx, error_type, error_message FROM {rej} "
+        f"ORDER BY line LIMIT {max_errors}"
+    ).fetchall()
+    seen_lines: set[int] = set()
+    for line, column_idx, error_type, message in rejects:
+        if line in seen_lines:  # DuckDB may report one broken line more than once
+            continue
+        seen_lines.add(line)
+        staged.errors.append(
+            _reject_finding(
+                file_name,
+                int(line) + line_offset,
+                int(line) == last_line and not ends_with_newline,
+                header,
+                column_idx,
+                error_type,
+                message,
+            )
+        )
+    if staged.errors:
+        _drop(con, raw, rej, scan)
+        return staged
+    select = ", ".join(f"c{positions[c.name]} AS {_quote_ident(c.name)}" for c in contract.columns)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT (rowid + {2 + line_offset})::INTEGER AS _line,
+               (rowid + 1)::INTEGER AS _row_number, {select}
+        FROM {raw}
+        """
+    )
+    _drop(con, raw, rej, scan)
+    staged.table = table
+    staged.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if staged.rows == 0:
+        staged.errors.append(
+            Finding(file_name, 2 + line_offset, None, "no data rows (the file has a header only)")
+        )
+        staged.table = None
+        _drop(con, table)
+    return staged
+
+
+def _reject_finding(file_name, line, is_last_unterminated, header, column_idx, error_type, msg):
+    n = len(header)
+    found = re.search(r"Found:\s*(\d+)", msg or "")
+    k = found.group(1) if found else "fewer"
+    col = None
+    if column_idx is not None and 0 <= int(column_idx) < n:
+        col = header[int(column_idx)].strip()
+    if error_type == "MISSING COLUMNS":
+        if is_last_unterminated:
+            return Finding(
+                file_name,
+                line,
+                col,
+                f"truncated last line: it has {k} fields but the header has {n} "
+                "and the file does not end with a line break (cut off?)",
+            )
+        return Finding(file_name, line, col, f"short row: it has {k} fields but the header has {n}")
+    if error_type == "TOO MANY COLUMNS":
+        return Finding(file_name, line, None, f"long row: it has {k} fields but the header has {n}")
+    if error_type == "UNQUOTED VALUE":
+        if is_last_unterminated or "unterminated" in (msg or "").lower():
+            return Finding(
+                file_name,
+                line,
+                None,
+                "truncated last line: a quoted value is never closed (unterminated quote; "
+                "the file appears cut off)",
+            )
+        return Finding(file_name, line, col, f"badly quoted value: {msg}")
+    if error_type == "INVALID UNICODE":
+        return Finding(file_name, line, col, "invalid characters (not UTF-8 or Windows-1252)")
+    return Finding(file_name, line, col, f"unreadable row ({error_type}): {msg}")
+
+
+def _drop(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
+    for t in tables:
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _stage_xlsx(con, contract, path: Path, data: bytes, table: str, max_errors: int):
+    file_name = path.name
+    staged = StagedFile(file_name=file_name)
+    if len(data) == 0:
+        staged.errors.append(
+            Finding(file_name, None, None, "empty file (0 bytes): no header and no data rows")
+        )
+        return staged
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds
+        staged.errors.append(
+            Finding(file_name, None, None, f"not a readable XLSX file ({type(exc).__name__})")
+        )
+        return staged
+    try:
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        expected = set(contract.headers)
+        best: tuple[int, int, list[str]] = (-1, 0, [])
+        header_row = None
+        header: list[str] = []
+        for r, values in enumerate(rows, start=1):
+            cells = [_cell_text(v).strip() for v in values]
+            hits = len(expected & set(cells))
+            if hits > best[0]:
+                best = (hits, r, cells)
+            if hits == len(expected):
+                header_row, header = r, cells
+                break
+            if r >= _XLSX_HEADER_SEARCH_ROWS:
+                break
+        if header_row is None:
+            if best[0] <= 0:
+                staged.errors.append(
+                    Finding(
+                        file_name,
+                        None,
+                        None,
+                        "no header row found: no row in the first "
+                        f"{_XLSX_HEADER_SEARCH_ROWS} holds the contract's column names"
+                        if best[1]
+                        else "empty workbook: no header and no data rows",
+                    )
+                )
+                return staged
+            while best[2] and best[2][-1] == "":
+                best[2].pop()
+            errs, warns, _ = check_header(contract, file_name, best[2], best[1])
+            staged.errors += errs or [Finding(file_name, best[1], None, "no header row found")]
+            return staged
+        while header and header[-1] == "":
+            header.pop()
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        width = len(header)
+        pending_blank = 0
+        for values in rows:
+            cells = [_cell_text(v) for v in values[:width]]
+            cells += [""] * (width - len(cells))
+            if not any(c.strip() for c in cells):
+                pending_blank += 1  # trailing empty rows are common in sheets
+                continue
+            for _ in range(pending_blank):
+                w.writerow([""] * width)
+            pending_blank = 0
+            w.writerow(cells)
+    finally:
+        wb.close()
+    text = buf.getvalue()
+    return _stage_csv(
+        con,
+        contract,
+        file_name,
+        path,
+        text.encode("utf-8"),
+        table,
+        max_errors,
+        line_offset=header_row - 1,
+        copy=True,
+    )

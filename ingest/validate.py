@@ -1,0 +1,350 @@
+"""Validate a file against its contract, in DuckDB, before anything is written.
+
+Every check is derived from the contract's columns and runs as SQL over the staged text
+table; each returns the count and the first offending rows (row, column, value, reason).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ingest.config import Settings
+from ingest.contracts import get_contract
+from ingest.contracts.base import Column, Contract
+from ingest.readers import Finding, StagedFile, _drop, _quote_ident, _sql_str, stage_file
+
+MAX_ROWS_PER_CHECK = 10
+MAX_ERRORS = 200
+
+
+@dataclass
+class ValidationReport:
+    ok: bool
+    errors: list[str]
+    warnings: list[str]
+    rows: int
+    source: str = ""
+    file_name: str = ""
+    periods: list[str] = field(default_factory=list)
+    error_details: list[Finding] = field(default_factory=list)
+    warning_details: list[Finding] = field(default_factory=list)
+    typed_table: str | None = None  # temp table with typed rows (only while the connection lives)
+
+    def render(self) -> str:
+        head = (
+            f"{self.file_name} ({self.source}): "
+            + (f"OK, {self.rows} rows" if self.ok else f"REJECTED, {len(self.errors)} errors")
+            + (f", periods {', '.join(self.periods)}" if self.periods else "")
+        )
+        lines = [head]
+        lines += [f"ERROR   {e}" for e in self.errors]
+        lines += [f"WARNING {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _v(col: Column) -> str:
+    return f"NULLIF(trim({_quote_ident(col.name)}), '')"
+
+
+_NUMBER = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+_INTEGER = r"[+-]?[0-9]+"
+
+
+def _fmt_num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def column_checks(col: Column, reference_tables: dict[str, str]) -> list[tuple[str, str]]:
+    """(SQL condition over the staged text row, reason) for every rule of a column."""
+    v = _v(col)
+    checks: list[tuple[str, str]] = []
+    if col.required:
+        checks.append((f"{v} IS NULL", "required value is blank"))
+    if col.type == "DOUBLE":
+        checks.append(
+            (f"NOT regexp_full_match({v}, {_sql_str(_NUMBER)})", "bad number: not a number")
+        )
+    elif col.type == "INTEGER":
+        checks.append(
+            (
+                f"NOT regexp_full_match({v}, {_sql_str(_INTEGER)}) "
+                f"OR TRY_CAST({v} AS INTEGER) IS NULL",
+                "bad number: not a whole number",
+            )
+        )
+    elif col.type == "DATE":
+        fmt = col.date_format
+        hint = fmt.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+        checks.append(
+            (
+                f"NOT regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+                f"OR TRY_STRPTIME({v}, {_sql_str(fmt)}) IS NULL",
+                f"bad date: not a valid date in the form {hint}",
+            )
+        )
+    elif col.type == "BOOLEAN":
+        allowed = col.true_values + col.false_values
+        checks.append(
+            (
+                f"{v} NOT IN ({', '.join(_sql_str(a) for a in allowed)})",
+                f"bad value: expected one of {', '.join(allowed)}",
+            )
+        )
+    if col.min_value is not None or col.max_value is not None:
+        bounds = []
+        if col.min_value is not None:
+            bounds.append(f"TRY_CAST({v} AS DOUBLE) < {col.min_value!r}")
+        if col.max_value is not None:
+            bounds.append(f"TRY_CAST({v} AS DOUBLE) > {col.max_value!r}")
+        lo = "-" if col.min_value is None else _fmt_num(col.min_value)
+        hi = "-" if col.max_value is None else _fmt_num(col.max_value)
+        checks.append((" OR ".join(bounds), f"out of range: must be between {lo} and {hi}"))
+    if col.accepted is not None:
+        checks.append(
+            (
+                f"{v} NOT IN ({', '.join(_sql_str(a) for a in col.accepted)})",
+                "unknown category value '{value}' (accepted: " + ", ".join(col.accepted) + ")",
+            )
+        )
+    if col.pattern is not None:
+        checks.append(
+            (
+                f"NOT regexp_full_match({v}, {_sql_str(col.pattern)})",
+                f"bad format: expected {col.pattern_hint or col.pattern}",
+            )
+        )
+    if col.reference is not None and col.name in reference_tables:
+        seed_file, seed_col = col.reference
+        checks.append(
+            (
+                f"{v} NOT IN (SELECT value FROM {reference_tables[col.name]})",
+                f"unknown code: not in seeds/{seed_file} ({seed_col})",
+            )
+        )
+    # every rule but "required" applies to non-blank values only
+    return [
+        (c if r == "required value is blank" else f"{v} IS NOT NULL AND ({c})", r)
+        for c, r in checks
+    ]
+
+
+def _load_references(
+    con: duckdb.DuckDBPyConnection, contract: Contract, seeds_dir: Path, file_name: str
+) -> tuple[dict[str, str], list[Finding]]:
+    tables: dict[str, str] = {}
+    warnings: list[Finding] = []
+    for col in contract.columns:
+        if col.reference is None:
+            continue
+        seed_file, seed_col = col.reference
+        seed = Path(seeds_dir) / seed_file
+        if not seed.is_file():
+            warnings.append(
+                Finding(
+                    file_name,
+                    None,
+                    col.header,
+                    f"reference check skipped: seeds/{seed_file} not found",
+                )
+            )
+            continue
+        name = f"_ref_{contract.name}_{col.name}"
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {name} AS
+                SELECT DISTINCT trim({_quote_ident(seed_col)}) AS value
+                FROM read_csv({_sql_str(str(seed))}, header = true, all_varchar = true)"""
+        )
+        tables[col.name] = name
+    return tables, warnings
+
+
+def check_rows(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    staged: StagedFile,
+    *,
+    seeds_dir: Path,
+    per_check: int = MAX_ROWS_PER_CHECK,
+) -> tuple[list[Finding], list[Finding]]:
+    """Run every contract rule as SQL over the staged table. Returns (errors, warnings)."""
+    t = staged.table
+    f = staged.file_name
+    refs, warnings = _load_references(con, contract, seeds_dir, f)
+    branches: list[str] = []
+    meta: list[tuple[Column, str]] = []
+    for col in contract.columns:
+        for cond, reason in column_checks(col, refs):
+            i = len(meta)
+            meta.append((col, reason))
+            branches.append(
+                f"SELECT {i} AS check_id, _line, {_quote_ident(col.name)} AS value, "
+                f"NULL::INTEGER AS first_line FROM {t} WHERE {cond}"
+            )
+        if col.unique:
+            i = len(meta)
+            meta.append((col, "duplicate key value '{value}'"))
+            v = _v(col)
+            branches.append(
+                f"SELECT {i} AS check_id, _line, value, first_line "
+                f"FROM (SELECT _line, {v} AS value, min(_line) OVER (PARTITION BY {v}) first_line "
+                f"FROM {t}) WHERE value IS NOT NULL AND _line > first_line"
+            )
+    errors: list[Finding] = []
+    if branches:
+        sql = (
+            "SELECT check_id, count(*) AS n, "
+            f"list(struct_pack(line := _line, value := value, first := first_line) "
+            f"ORDER BY _line)[1:{per_check}] "
+            f"FROM ({' UNION ALL '.join(branches)}) GROUP BY check_id ORDER BY check_id"
+        )
+        for check_id, n, examples in con.execute(sql).fetchall():
+            col, reason = meta[check_id]
+            for ex in examples:
+                value = ex["value"]
+                if "{value}" in reason:
+                    text = reason.replace("{value}", _clip(value or ""))
+                else:
+                    text = reason if value is None else f"{reason}: '{_clip(value)}'"
+                if ex["first"] is not None:
+                    text += f" (same as row {ex['first']})"
+                errors.append(Finding(f, ex["line"], col.header, text))
+            if n > len(examples):
+                errors.append(
+                    Finding(f, None, col.header, f"{_head(reason)}: {n - len(examples)} more rows")
+                )
+    for col in contract.columns:
+        v = _v(col)
+        if col.warn_repeated:
+            n_rows, n_values, lines = con.execute(
+                f"""SELECT coalesce(sum(n), 0), count(*), list(first_line ORDER BY first_line)[1:5]
+                    FROM (SELECT {v} AS value, count(*) AS n, min(_line) AS first_line
+                          FROM {t} WHERE {v} IS NOT NULL GROUP BY ALL HAVING count(*) > 1)"""
+            ).fetchone()
+            if n_rows:
+                rows = ", ".join(str(x) for x in lines) + (", ..." if n_values > 5 else "")
+                warnings.append(
+                    Finding(
+                        f,
+                        lines[0],
+                        col.header,
+                        f"repeated value: {n_rows} rows share {n_values} repeated "
+                        f"{col.header} value(s) (first seen on rows {rows}); "
+                        "kept and counted as published",
+                    )
+                )
+        if col.warn_blank:
+            n_rows, lines = con.execute(
+                f"SELECT count(*), list(_line ORDER BY _line)[1:5] FROM {t} WHERE {v} IS NULL"
+            ).fetchone()
+            if n_rows:
+                rows = ", ".join(str(x) for x in lines)
+                warnings.append(
+                    Finding(
+                        f,
+                        lines[0],
+                        col.header,
+                        f"{n_rows} {col.warn_blank} (rows {rows}{', ...' if n_rows > 5 else ''})",
+                    )
+                )
+    return errors, warnings
+
+
+def _head(reason: str) -> str:
+    return reason.split(" '{value}'")[0]
+
+
+def _clip(value: str, n: int = 60) -> str:
+    value = str(value)
+    return value if len(value) <= n else value[: n - 3] + "..."
+
+
+def typed_select(contract: Contract) -> str:
+    """SELECT list turning the staged text columns into the contract's typed columns."""
+    parts = []
+    for col in contract.columns:
+        v = _v(col)
+        if col.type == "VARCHAR":
+            expr = v
+        elif col.type == "DOUBLE":
+            expr = f"CAST({v} AS DOUBLE)"
+        elif col.type == "INTEGER":
+            expr = f"CAST({v} AS INTEGER)"
+        elif col.type == "DATE":
+            expr = f"CAST(strptime({v}, {_sql_str(col.date_format)}) AS DATE)"
+        else:  # BOOLEAN
+            t = ", ".join(_sql_str(x) for x in col.true_values)
+            fa = ", ".join(_sql_str(x) for x in col.false_values)
+            expr = f"CASE WHEN {v} IN ({t}) THEN true WHEN {v} IN ({fa}) THEN false END"
+        parts.append(f"{expr} AS {_quote_ident(col.name)}")
+    return ", ".join(parts)
+
+
+def validate_into(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    path: Path,
+    *,
+    data: bytes | None = None,
+    seeds_dir: Path | None = None,
+) -> ValidationReport:
+    """Stage, check and (when valid) type the file into temp tables of `con`.
+
+    On success `report.typed_table` names a temp table with the contract's typed columns
+    plus `_row_number`; nothing is written to any persistent table.
+    """
+    path = Path(path)
+    seeds_dir = Path(seeds_dir) if seeds_dir is not None else Settings.from_env().seeds_dir
+    staged = stage_file(con, contract, path, data=data)
+    errors = list(staged.errors)
+    warnings = list(staged.warnings)
+    report = ValidationReport(
+        ok=False,
+        errors=[],
+        warnings=[],
+        rows=staged.rows,
+        source=contract.name,
+        file_name=path.name,
+    )
+    if staged.ok:
+        row_errors, row_warnings = check_rows(con, contract, staged, seeds_dir=seeds_dir)
+        errors += row_errors
+        warnings += row_warnings
+    if staged.ok and not errors:
+        typed = f"{staged.table}_typed"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {typed} AS "
+            f"SELECT {typed_select(contract)}, _row_number FROM {staged.table}"
+        )
+        report.typed_table = typed
+        report.periods = [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT {contract.period_sql} AS p FROM {typed} ORDER BY p"
+            ).fetchall()
+        ]
+    if staged.table:
+        _drop(con, staged.table)
+    errors = errors[:MAX_ERRORS]
+    report.ok = not errors
+    report.error_details = errors
+    report.warning_details = warnings
+    report.errors = [str(e) for e in errors]
+    report.warnings = [str(w) for w in warnings]
+    return report
+
+
+def validate_file(
+    source: str, path: str | Path, *, seeds_dir: Path | None = None
+) -> ValidationReport:
+    """Validate `path` against the contract of `source`; writes nothing anywhere."""
+    contract = get_contract(source)
+    con = duckdb.connect()
+    try:
+        report = validate_into(con, contract, Path(path), seeds_dir=seeds_dir)
+        report.typed_table = None
+        return report
+    finally:
+        con.close()

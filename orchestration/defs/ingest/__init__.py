@@ -1,0 +1,1 @@
+"""One asset per ingest source (``raw.<source>``) and the landing-folder sensor."""

@@ -1,0 +1,1 @@
+"""Publish: copy the aggregate marts into a new serving file and swap it in atomically."""

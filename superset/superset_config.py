@@ -1,0 +1,109 @@
+"""Superset configuration for the CSP warehouse, read from the environment.
+
+Loaded by Superset through SUPERSET_CONFIG_PATH (set by superset/serve.py, the tests
+and docker-compose.yml).
+
+Environment:
+  SUPERSET_SECRET_KEY      required unless CSP_DEMO=1 (then a fixed, published demo key)
+  SUPERSET_DATABASE_URI    metadata database; default SQLite at
+                           $SUPERSET_HOME/superset.db ($CSP_DATA_DIR/superset/)
+  CSP_DATA_DIR             data folder (default ./data); serving file is
+                           $CSP_DATA_DIR/serving.duckdb
+  SUPERSET_CACHE_SECONDS   data cache lifetime (default 0: no result cache, so a new
+                           serving file shows at once)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+DEMO_SECRET_KEY = "csp-demo-not-secret-8c1f2e0a7d4b4e6c9a3b5d7f1e2c4a6b"  # noqa: S105
+
+_demo = os.environ.get("CSP_DEMO") == "1"
+_secret = os.environ.get("SUPERSET_SECRET_KEY", "")
+if not _secret:
+    if not _demo:
+        raise RuntimeError(
+            "SUPERSET_SECRET_KEY is not set. Set it (e.g. `openssl rand -base64 42`) "
+            "or run in demo mode with CSP_DEMO=1."
+        )
+    _secret = DEMO_SECRET_KEY
+SECRET_KEY = _secret
+
+DATA_DIR_CSP = Path(os.environ.get("CSP_DATA_DIR", "data")).resolve()
+SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME", DATA_DIR_CSP / "superset")).resolve()
+SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
+DATA_DIR = str(SUPERSET_HOME)
+UPLOAD_FOLDER = str(SUPERSET_HOME / "uploads") + "/"
+
+SQLALCHEMY_DATABASE_URI = os.environ.get(
+    "SUPERSET_DATABASE_URI", f"sqlite:///{SUPERSET_HOME / 'superset.db'}"
+)
+if SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+    # Several gunicorn threads write the metadata DB (logs, key-value): wait for the lock.
+    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+
+# Roles, users and row-level security are provisioned through the REST API.
+FAB_ADD_SECURITY_API = True
+
+FEATURE_FLAGS = {
+    "DASHBOARD_RBAC": False,
+    "ENABLE_TEMPLATE_PROCESSING": False,
+    "DASHBOARD_CROSS_FILTERS": True,
+    "DRILL_TO_DETAIL": True,
+    "THUMBNAILS": False,
+    "ALERT_REPORTS": False,
+}
+
+# No result cache by default: every chart query opens the current serving file, so a
+# published build shows at once. A deployment may set a short cache instead.
+_cache_seconds = int(os.environ.get("SUPERSET_CACHE_SECONDS", "0"))
+if _cache_seconds > 0:
+    DATA_CACHE_CONFIG = {
+        "CACHE_TYPE": "SimpleCache",
+        "CACHE_DEFAULT_TIMEOUT": _cache_seconds,
+        "CACHE_KEY_PREFIX": "csp_data_",
+    }
+else:
+    DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
+FILTER_STATE_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 86400}
+EXPLORE_FORM_DATA_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 86400}
+
+# Served on 127.0.0.1 locally: no HTTPS, so no Talisman HSTS/CSP headers.
+TALISMAN_ENABLED = os.environ.get("TALISMAN_ENABLED", "false").lower() == "true"
+CONTENT_SECURITY_POLICY_WARNING = False
+WTF_CSRF_ENABLED = True
+ENABLE_PROXY_FIX = os.environ.get("SUPERSET_PROXY_FIX", "false").lower() == "true"
+# The REST API is used by the provisioning client and the tests from one address.
+RATELIMIT_ENABLED = False
+AUTH_RATE_LIMITED = False
+
+SQLLAB_TIMEOUT = 60
+SUPERSET_WEBSERVER_TIMEOUT = 60
+ROW_LIMIT = 50000
+SQL_MAX_ROW = 100000
+SHOW_STACKTRACE = False
+
+# Every DuckDB connection is read-only with external access disabled and the
+# configuration locked, whatever the database's extra says: SQL Lab can read the
+# serving file's tables and nothing else (no read_csv, ATTACH, COPY, INSTALL, SET).
+DUCKDB_SAFE_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+
+
+def DB_CONNECTION_MUTATOR(  # noqa: N802
+    uri: Any, params: dict[str, Any], username: Any, security_manager: Any, source: Any
+) -> tuple[Any, dict[str, Any]]:
+    if uri.drivername.startswith("duckdb"):
+        connect_args = dict(params.get("connect_args") or {})
+        connect_args["read_only"] = True
+        config = dict(connect_args.get("config") or {})
+        config.update(DUCKDB_SAFE_CONFIG)
+        connect_args["config"] = config
+        params = {**params, "connect_args": connect_args}
+    return uri, params
+
+
+LOG_LEVEL = os.environ.get("SUPERSET_LOG_LEVEL", "WARNING")
+APP_NAME = "Community Safety Partnership"

@@ -1,0 +1,237 @@
+"""A real Superset, provisioned from superset/: every chart answers, RLS and SQL Lab hold,
+provisioning is idempotent and a publish never breaks a dashboard."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+
+import duckdb
+import pytest
+from conftest import DASHBOARDS, MEDWAY, MK, SupersetServer
+from provision import Client
+from serving_data import build_serving
+
+pytestmark = pytest.mark.superset
+
+
+def chart_data(client: Client, chart_id: int) -> dict:
+    r = client.s.get(f"{client.url}/api/v1/chart/{chart_id}/data/", timeout=60)
+    assert r.status_code == 200, f"chart {chart_id}: {r.status_code} {r.text[:500]}"
+    return r.json()["result"][0]
+
+
+def all_charts(dashboard_charts: dict[str, list[dict]]) -> list[dict]:
+    return [c for charts in dashboard_charts.values() for c in charts]
+
+
+def test_every_chart_of_every_dashboard_returns_rows(admin, dashboard_charts):
+    assert set(dashboard_charts) == DASHBOARDS
+    for title, charts in dashboard_charts.items():
+        assert charts, f"dashboard {title} has no charts"
+        for chart in charts:
+            result = chart_data(admin, chart["id"])
+            assert not result.get("error"), (chart["slice_name"], result["error"])
+            assert result["rowcount"] > 0, f"{title} / {chart['slice_name']}: no rows"
+
+
+def test_scorecard_table_has_the_report_columns(admin, dashboard_charts):
+    table = next(c for c in dashboard_charts["Community safety overview"]
+                 if c["slice_name"] == "Community safety scorecard")
+    result = chart_data(admin, table["id"])
+    assert result["colnames"] == [
+        "measure_name", "count", "value", "unit", "ytd_count", "ytd_count_last_year",
+        "ytd_change_pct", "direction_arrow", "previous_month_count", "target", "rag",
+    ]
+    arrows = {row["direction_arrow"] for row in result["data"]}
+    assert arrows <= {"↑", "↓", "↔", ""} and arrows & {"↑", "↓"}
+    # The report's order: All crime first.
+    assert result["data"][0]["measure_name"].startswith("All ")
+
+
+def area_query(admin: Client, chart_id: int) -> dict:
+    """The chart's saved query, also returning the area of every row."""
+    chart = admin.req("GET", f"/api/v1/chart/{chart_id}")["result"]
+    qc = json.loads(chart["query_context"])
+    for query in qc["queries"]:
+        query["columns"] = [*query["columns"], "area_code", "area_name"]
+    return qc
+
+
+def areas_seen(client: Client, query_context: dict) -> set[str]:
+    result = client.req("POST", "/api/v1/chart/data", json=query_context)["result"][0]
+    assert not result.get("error"), result["error"]
+    assert result["rowcount"] > 0
+    return {row["area_code"] for row in result["data"]}
+
+
+def test_a_csp_manager_sees_only_their_csp(superset_server, admin, dashboard_charts):
+    mk = superset_server.client("mk_manager")
+    medway = superset_server.client("medway_manager")
+    for chart in all_charts(dashboard_charts):
+        qc = area_query(admin, chart["id"])
+        assert MEDWAY in areas_seen(admin, qc), chart["slice_name"]  # the check can fail
+        assert areas_seen(mk, qc) == {MK}, chart["slice_name"]
+        assert areas_seen(medway, qc) == {MEDWAY}, chart["slice_name"]
+        # The saved chart, as the dashboard shows it, also answers the manager.
+        assert chart_data(mk, chart["id"])["rowcount"] > 0
+
+
+def all_crime_two_fys(serving, area_code: str | None = None) -> int:
+    """All crime over the two latest FYs in the serving file, counted with DuckDB."""
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        return con.execute(
+            "SELECT sum(count) FROM main.scorecard WHERE area_type = 'csp' "
+            "AND (area_code = $area OR $area IS NULL) AND measure_code = 'all_crime' "
+            "AND financial_year IN (SELECT DISTINCT financial_year FROM main.scorecard "
+            "ORDER BY 1 DESC LIMIT 2)", {"area": area_code},
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def all_crime_chart(dashboard_charts) -> dict:
+    return next(c for c in all_charts(dashboard_charts)
+                if c["slice_name"].startswith("All crime: this FY"))
+
+
+def test_mk_totals_are_mk_figures(superset_server, dashboard_charts):
+    """The manager's all-crime figures equal the serving file's Milton Keynes rows."""
+    mk = superset_server.client("mk_manager")
+    chart = all_crime_chart(dashboard_charts)
+    got = sum(r["total_count"] for r in chart_data(mk, chart["id"])["data"])
+    assert got == all_crime_two_fys(superset_server.serving_path, MK)
+
+
+def serving_db_id(client: Client) -> int:
+    return next(d["id"] for d in client.list_all("/api/v1/database/", ["id", "database_name"])
+                if d["database_name"] == "csp_serving")
+
+
+def sqllab(client: Client, db_id: int, sql: str):
+    return client.s.post(f"{client.url}/api/v1/sqllab/execute/", timeout=60, json={
+        "database_id": db_id, "sql": sql, "schema": "main", "runAsync": False,
+        "client_id": uuid.uuid4().hex[:10], "tab": "test", "tmp_table_name": "",
+        "select_as_cta": False, "ctas_method": "TABLE", "queryLimit": 100, "expand_data": True,
+    })
+
+
+def test_manager_is_refused_sql_lab(superset_server, admin):
+    db_id = serving_db_id(admin)
+    mk = superset_server.client("mk_manager")
+    r = sqllab(mk, db_id, "SELECT * FROM main.scorecard")
+    assert r.status_code in (401, 403), r.text[:300]
+    page = mk.s.get(f"{mk.url}/sqllab/", timeout=30, allow_redirects=False)
+    assert page.status_code in (302, 401, 403), page.status_code
+
+
+def test_analyst_queries_the_serving_file_and_nothing_else(superset_server, admin):
+    db_id = serving_db_id(admin)
+    analyst = superset_server.client("analyst")
+    r = sqllab(analyst, db_id, "SELECT area_name, count(*) AS n FROM main.scorecard GROUP BY 1")
+    assert r.status_code == 200, r.text[:500]
+    assert {row["area_name"] for row in r.json()["data"]} >= {"Milton Keynes", "Medway"}
+
+    warehouse = superset_server.warehouse_path
+    refused = [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM read_text('/etc/passwd')",
+        "SELECT * FROM '/etc/passwd'",
+        f"ATTACH '{warehouse}' AS wh",
+        f"SELECT * FROM '{warehouse}'",
+        "SELECT * FROM raw.police_crime",
+        "SELECT * FROM glob('/*')",
+        "SET enable_external_access = true",
+        "INSTALL httpfs",
+        "COPY (SELECT 1) TO '/tmp/csp_leak.csv'",
+        "CREATE TABLE main.x AS SELECT 1",
+    ]
+    for sql in refused:
+        r = sqllab(analyst, db_id, sql)
+        assert r.status_code != 200 or r.json().get("status") != "success", sql
+        assert "victim-pseudonym" not in r.text and "root:" not in r.text, sql
+
+
+def snapshot(admin: Client) -> dict:
+    dashboards = {}
+    for d in admin.list_all("/api/v1/dashboard/"):
+        full = admin.req("GET", f"/api/v1/dashboard/{d['id']}")["result"]
+        charts = admin.req("GET", f"/api/v1/dashboard/{d['id']}/charts")["result"]
+        dashboards[full["dashboard_title"]] = {
+            "id": full["id"],
+            "position": full["position_json"],
+            "metadata": json.loads(full["json_metadata"])["native_filter_configuration"],
+            "charts": sorted((c["id"], c["slice_name"]) for c in charts),
+        }
+    charts = sorted((c["id"], c["slice_name"], c["viz_type"])
+                    for c in admin.list_all("/api/v1/chart/", ["id", "slice_name", "viz_type"]))
+    datasets = sorted((d["id"], d["table_name"])
+                      for d in admin.list_all("/api/v1/dataset/", ["id", "table_name"]))
+    rls = sorted((r["name"], r["clause"], tuple(sorted(t["id"] for t in r["tables"])))
+                 for r in admin.list_all("/api/v1/rowlevelsecurity/"))
+    roles = sorted(r["name"] for r in admin.list_all("/api/v1/security/roles/"))
+    users = sorted((u["username"], tuple(sorted(r["name"] for r in u["roles"])))
+                   for u in admin.list_all("/api/v1/security/users/"))
+    return {"dashboards": dashboards, "charts": charts, "datasets": datasets, "rls": rls,
+            "roles": roles, "users": users}
+
+
+def test_provisioning_twice_changes_nothing(superset_server, admin):
+    before = snapshot(admin)
+    superset_server.provision()
+    after = snapshot(admin)
+    assert after == before
+    assert set(after["dashboards"]) == DASHBOARDS
+    assert {"Manager", "Analyst", "Admin", "CSP Milton Keynes", "CSP Medway"} <= set(
+        after["roles"]
+    )
+
+
+def test_publishing_a_new_serving_file_under_load(superset_server, admin, dashboard_charts):
+    """os.replace of the serving file while dashboards query it: no failed request."""
+    charts = all_charts(dashboard_charts)
+    all_crime = all_crime_chart(dashboard_charts)
+    before = sum(r["total_count"] for r in chart_data(admin, all_crime["id"])["data"])
+    assert before == all_crime_two_fys(superset_server.serving_path)
+
+    failures: list[str] = []
+    done = threading.Event()
+    counts = {"requests": 0}
+
+    def hammer(user: str) -> None:
+        client = superset_server.client(user)
+        i = 0
+        deadline = time.monotonic() + 120  # bounded, whatever happens
+        while not done.is_set() and time.monotonic() < deadline:
+            chart = charts[i % len(charts)]
+            i += 1
+            try:
+                r = client.s.get(f"{client.url}/api/v1/chart/{chart['id']}/data/", timeout=60)
+                result = r.json()["result"][0] if r.status_code == 200 else {}
+                if r.status_code != 200 or result.get("error") or not result.get("rowcount"):
+                    failures.append(f"{chart['slice_name']}: {r.status_code} {r.text[:200]}")
+            except Exception as exc:  # noqa: BLE001 - any failure counts
+                failures.append(f"{chart['slice_name']}: {exc!r}")
+            counts["requests"] += 1
+
+    threads = [threading.Thread(target=hammer, args=(u,)) for u in ("admin", "mk_manager")]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(3)
+        for bump in (500, 1000):  # two publishes while the loop runs
+            build_serving(superset_server.serving_path, bump=bump)
+            time.sleep(3)
+    finally:
+        done.set()
+        for t in threads:
+            t.join()
+    assert counts["requests"] > 20
+    assert failures == []
+
+    after = sum(r["total_count"] for r in chart_data(admin, all_crime["id"])["data"])
+    assert after == all_crime_two_fys(superset_server.serving_path)
+    assert after > before  # every count of the last build was raised by 1000

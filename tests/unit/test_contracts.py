@@ -1,0 +1,110 @@
+"""The contracts are the single home of columns, types and rules; DDL and docs derive from them."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.contract_docs import DOCS_DIR, render, render_index, write_docs
+from ingest.contracts import CONTRACTS, UnknownSourceError, get_contract
+from ingest.contracts.base import LINEAGE_COLUMNS, TYPES, Column, Contract
+from ingest.contracts.police_street import POLICE_UK_CRIME_TYPES
+
+
+def test_sources_and_lookup() -> None:
+    assert set(CONTRACTS) == {"police_street", "police_crime"}
+    assert get_contract("police_street") is CONTRACTS["police_street"]
+    with pytest.raises(UnknownSourceError, match="unknown source 'nope'"):
+        get_contract("nope")
+
+
+def test_police_street_matches_the_published_header(realdata_dir: Path) -> None:
+    c = get_contract("police_street")
+    for f in sorted((realdata_dir / "police_uk").glob("*.csv")):
+        with f.open(newline="", encoding="utf-8") as fh:
+            assert next(csv.reader(fh)) == list(c.headers)
+    assert c.column_names == (
+        "crime_id", "month", "reported_by", "falls_within", "longitude", "latitude",
+        "location", "lsoa_code", "lsoa_name", "crime_type", "last_outcome_category", "context",
+    )  # fmt: skip
+    assert c.period_sql == "month" and c.scope_columns == ("reported_by",)
+    assert c.column("month").type == "VARCHAR"
+    assert c.column("longitude").type == c.column("latitude").type == "DOUBLE"
+    assert c.column("crime_id").warn_repeated and c.column("lsoa_code").warn_blank
+    assert c.person_columns == ()
+
+
+def test_police_street_crime_types_match_the_seed(repo_root: Path) -> None:
+    seed = repo_root / "seeds" / "police_uk_crime_types.csv"
+    if not seed.is_file():
+        pytest.skip("seeds/police_uk_crime_types.csv not written yet")
+    with seed.open(newline="", encoding="utf-8") as fh:
+        seeded = {r["crime_type"] for r in csv.DictReader(fh)}
+    assert set(POLICE_UK_CRIME_TYPES) == seeded
+
+
+def test_police_crime_contract() -> None:
+    c = get_contract("police_crime")
+    assert c.key_columns == ("crime_ref",)
+    assert c.person_columns == ("victim_ref",)
+    assert c.scope_columns == ("force_code",)
+    assert c.period_sql == "strftime(recorded_date, '%Y-%m')"
+    types = {col.name: col.type for col in c.columns}
+    assert types["recorded_date"] == "DATE" and types["victim_age"] == "INTEGER"
+    assert all(
+        types[f"hate_{s}"] == "BOOLEAN"
+        for s in ("race", "religion", "sexual_orientation", "disability", "transgender")
+    )
+    required = {col.name for col in c.columns if col.required}
+    assert {"lsoa_code", "victim_ref", "victim_age", "victim_gender", "outcome"}.isdisjoint(
+        required
+    )
+    assert c.column("location_type").accepted == ("dwelling", "public_place", "other")
+    assert c.lag_days > 0 and c.cadence == "monthly"
+
+
+@pytest.mark.parametrize("source", sorted(CONTRACTS))
+def test_raw_ddl_is_derived_from_the_contract(source: str) -> None:
+    c = get_contract(source)
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    con.execute(c.create_table_sql())
+    con.execute(c.create_superseded_sql())
+    cols = con.execute(f"DESCRIBE {c.raw_table}").fetchall()
+    assert [(r[0], r[1]) for r in cols] == [(x.name, x.type) for x in c.columns] + list(
+        LINEAGE_COLUMNS
+    )
+    sup = [r[0] for r in con.execute(f"DESCRIBE {c.superseded_table}").fetchall()]
+    assert sup == [r[0] for r in cols] + ["_superseded_at", "_superseded_by_batch"]
+    for col in c.columns:
+        assert col.type in TYPES
+
+
+def test_contract_rejects_inconsistent_definitions() -> None:
+    with pytest.raises(ValueError):
+        Column("x", "X", type="TEXT")
+    with pytest.raises(ValueError, match="duplicate"):
+        Contract("s", "t", "d", (Column("a", "A"), Column("a", "B")), "a", "a", ("a",))
+    with pytest.raises(ValueError, match="scope"):
+        Contract("s", "t", "d", (Column("a", "A"),), "a", "a", ("b",))
+
+
+def test_committed_contract_docs_are_up_to_date() -> None:
+    for name, c in CONTRACTS.items():
+        assert (DOCS_DIR / f"{name}.md").read_text(encoding="utf-8") == render(c), (
+            "docs/contracts are stale: run `csp contracts`"
+        )
+    assert (DOCS_DIR / "README.md").read_text(encoding="utf-8") == render_index()
+
+
+def test_docs_name_every_column_and_rule(tmp_path: Path) -> None:
+    written = write_docs(tmp_path)
+    assert {p.name for p in written} == {"police_street.md", "police_crime.md", "README.md"}
+    text = (tmp_path / "police_crime.md").read_text()
+    for col in get_contract("police_crime").columns:
+        assert f"`{col.header}`" in text
+    assert "pseudonymised" in text and "CREATE TABLE IF NOT EXISTS raw.police_crime" in text
+    assert "`dwelling`" in text and "range 0..120" in text

@@ -1,0 +1,176 @@
+"""The demo generator: deterministic, every source, street files derived from crime files."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ingest.demo import MANIFEST_NAME, generate
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+START, END = "2024-04", "2024-06"
+MONTHS = ["2024-04", "2024-05", "2024-06"]
+FORCE_SLUGS = {"E23000029": "thames-valley", "E23000032": "kent"}
+STREET_HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+    "LSOA name,Crime type,Last outcome category,Context"
+)
+EXTRACT_SOURCES = [
+    "police_street",
+    "ons_csp_crime",
+    "police_crime",
+    "dv_incidents",
+    "marac_cases",
+    "fire_incidents",
+    "asb_council",
+    "treatment_episodes",
+    "court_orders",
+    "probation_events",
+    "iom_cohort",
+    "iom_convictions",
+    "indicator_returns",
+]
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("demo") / "landing"
+    manifest = generate(out, start=START, end=END)
+    return out, manifest
+
+
+@pytest.fixture(scope="module")
+def lsoa_csp() -> dict[str, str]:
+    return {r["lsoa_code"]: r["csp_code"] for r in rows(SEEDS / "areas.csv")}
+
+
+def latest_crime_file(out: Path, month: str, slug: str) -> Path:
+    files = sorted((out / "police_crime").glob(f"{month}-{slug}-crime*.csv"))
+    assert files, (month, slug)
+    return files[-1]  # restated files sort after the original
+
+
+def test_same_arguments_give_identical_bytes(demo, tmp_path):
+    out, manifest = demo
+    again = generate(tmp_path / "again", start=START, end=END)
+    assert tree_digest(out) == tree_digest(tmp_path / "again")
+    assert again == manifest
+
+
+def test_other_seed_gives_other_data(demo, tmp_path):
+    out, _ = demo
+    generate(tmp_path / "other", start=START, end="2024-04", seed=7)
+    name = "police_crime/2024-04-kent-crime.csv"
+    assert (out / name).read_bytes() != (tmp_path / "other" / name).read_bytes()
+
+
+def test_every_source_is_present(demo):
+    out, manifest = demo
+    for source in EXTRACT_SOURCES:
+        files = [p for p in (out / source).iterdir() if p.is_file()]
+        assert files, source
+        assert manifest["sources"][source]["files"] == len(files)
+        assert manifest["sources"][source]["rows"] > 0, source
+    on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert on_disk - {MANIFEST_NAME} == {f["file"] for f in manifest["files"]}
+    assert json.loads((out / MANIFEST_NAME).read_text()) == manifest
+    for f in manifest["files"]:
+        assert hashlib.sha256((out / f["file"]).read_bytes()).hexdigest() == f["sha256"]
+
+
+def test_months_covered_from_start_to_end(demo):
+    out, manifest = demo
+    assert manifest["months"] == MONTHS
+    for month in MONTHS:
+        for slug in FORCE_SLUGS.values():
+            assert (out / "police_crime" / f"{month}-{slug}-crime.csv").is_file()
+            assert (out / "police_street" / f"{month}-{slug}-street.csv").is_file()
+            crimes = rows(out / "police_crime" / f"{month}-{slug}-crime.csv")
+            assert {r["recorded_date"][:7] for r in crimes} == {month}
+    for source in ("dv_incidents", "asb_council", "fire_incidents", "iom_convictions"):
+        periods = {p for f in manifest["files"] if f["source"] == source for p in f["periods"]}
+        assert periods == set(MONTHS), source
+
+
+def test_street_header_is_exactly_data_police_uk(demo):
+    out, _ = demo
+    for path in sorted((out / "police_street").glob("*.csv")):
+        assert path.read_bytes().split(b"\n", 1)[0].decode() == STREET_HEADER, path.name
+
+
+def test_street_counts_equal_crime_counts_per_csp_and_month(demo, lsoa_csp):
+    out, _ = demo
+    for month in MONTHS:
+        for force, slug in FORCE_SLUGS.items():
+            crimes = rows(latest_crime_file(out, month, slug))
+            street = rows(out / "police_street" / f"{month}-{slug}-street.csv")
+            non_asb = [r for r in street if r["Crime type"] != "Anti-social behaviour"]
+            asb = [r for r in street if r["Crime type"] == "Anti-social behaviour"]
+            assert len(non_asb) == len(crimes)
+            c_by_csp = Counter(lsoa_csp.get(r["lsoa_code"], "") for r in crimes)
+            s_by_csp = Counter(lsoa_csp.get(r["LSOA code"], "") for r in non_asb)
+            assert c_by_csp == s_by_csp
+            assert {r["Month"] for r in street} == {month}
+            assert {r["Falls within"] for r in street} == {
+                "Thames Valley Police" if slug == "thames-valley" else "Kent Police"
+            }
+            assert {r["force_code"] for r in crimes} == {force}
+            # Crime ID is the sha256 of crime_ref, ASB rows have none
+            assert {r["Crime ID"] for r in non_asb} == {
+                hashlib.sha256(r["crime_ref"].encode()).hexdigest() for r in crimes
+            }
+            assert all(r["Crime ID"] == "" and r["Last outcome category"] == "" for r in asb)
+            per_csp_asb = Counter(lsoa_csp.get(r["LSOA code"], "") for r in asb)
+            assert all(300 < n < 800 for c, n in per_csp_asb.items() if c in ("E22000307",))
+            for r in street:
+                if r["LSOA code"] == "":
+                    assert r["Location"] == "No Location" and r["Longitude"] == ""
+
+
+def test_crime_file_content(demo, lsoa_csp):
+    out, manifest = demo
+    codes = {r["offence_code"] for r in rows(SEEDS / "offence_classification.csv")}
+    originals = [p for p in (out / "police_crime").glob("*.csv") if "restated" not in p.name]
+    refs: list[str] = []
+    mk = Counter()
+    for path in originals:
+        for r in rows(path):
+            refs.append(r["crime_ref"])
+            assert r["offence_code"] in codes
+            assert r["location_type"] in ("dwelling", "public_place", "other")
+            assert r["lsoa_code"] == "" or r["lsoa_code"] in lsoa_csp
+            if r["offence_code"] in ("28E", "28F"):
+                assert r["location_type"] == "dwelling"
+            if lsoa_csp.get(r["lsoa_code"]) == "E22000307":
+                mk[r["recorded_date"][:7]] += 1
+    assert len(refs) == len(set(refs)), "crime_ref must be unique across files"
+    assert all(1300 < n < 2200 for n in mk.values()), mk
+
+
+def test_restated_and_late_files_are_recorded(demo):
+    out, manifest = demo
+    restated = [r for r in manifest["restated"] if r["source"] == "police_crime"]
+    assert len(restated) >= 2
+    for r in restated:
+        assert (out / r["file"]).is_file() and (out / r["restates"]).is_file()
+        assert r["file"] > r["restates"]  # loaded in name order: the restatement wins
+        assert r["rows_after"] > r["rows_before"] and r["reclassified"]
+    assert manifest["late"] and all((out / f["file"]).is_file() for f in manifest["late"])

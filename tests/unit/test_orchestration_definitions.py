@@ -1,0 +1,125 @@
+"""The Dagster Definitions load, and form one graph from landing to the serving file."""
+
+import dagster as dg
+import pytest
+
+from orchestration.defs.common import MONTHLY_PARTITIONS
+
+
+@pytest.fixture(scope="module")
+def repo():
+    from orchestration.definitions import defs
+
+    definitions = defs()
+    assert isinstance(definitions, dg.Definitions)
+    return definitions.get_repository_def()
+
+
+def _key(*path: str) -> dg.AssetKey:
+    return dg.AssetKey(list(path))
+
+
+def test_import_is_light():
+    """Importing the module builds nothing: the definitions are a lazy loader."""
+    import orchestration.definitions as module
+
+    assert not isinstance(module.defs, dg.Definitions)
+    assert callable(module.defs)
+
+
+def test_asset_keys(repo):
+    keys = repo.asset_graph.get_all_asset_keys()
+    for key in [
+        _key("raw", "police_street"),
+        _key("raw", "police_crime"),
+        _key("scorecard"),
+        _key("fct_crime"),
+        _key("dim_area"),
+        _key("dim_date"),
+        _key("serving"),
+    ]:
+        assert key in keys, key
+
+
+def test_ingest_assets_are_monthly_partitioned(repo):
+    for source in ("police_street", "police_crime"):
+        node = repo.asset_graph.get(_key("raw", source))
+        assert node.group_name == "ingest"
+        assert node.partitions_def == MONTHLY_PARTITIONS
+        assert node.partitions_def.start.strftime("%Y-%m-%d") == "2018-01-01"
+    # the current month exists (end_offset=1)
+    current = dg.MonthlyPartitionsDefinition(start_date="2018-01-01").get_last_partition_key()
+    assert MONTHLY_PARTITIONS.get_last_partition_key() > current
+
+
+def test_dbt_sources_map_to_ingest_assets(repo):
+    graph = repo.asset_graph
+    street_models = [
+        k
+        for k in graph.get_all_asset_keys()
+        if _key("raw", "police_street") in graph.get(k).parent_keys
+    ]
+    assert street_models, "no dbt model reads raw/police_street"
+    assert all(k.path[0].startswith("stg_") for k in street_models)
+    crime_models = [
+        k
+        for k in graph.get_all_asset_keys()
+        if _key("raw", "police_crime") in graph.get(k).parent_keys
+    ]
+    assert crime_models and all(k.path[0].startswith("stg_") for k in crime_models)
+
+
+def test_groups_follow_dbt_folders(repo):
+    graph = repo.asset_graph
+    assert graph.get(_key("scorecard")).group_name == "marts"
+    assert graph.get(_key("fct_crime")).group_name == "marts"
+    stg = [k for k in graph.get_all_asset_keys() if k.path[0].startswith("stg_")]
+    assert stg and all(graph.get(k).group_name == "staging" for k in stg)
+
+
+def test_serving_is_downstream_of_marts_but_not_fct_crime(repo):
+    node = repo.asset_graph.get(_key("serving"))
+    assert node.group_name == "publish"
+    assert {_key("scorecard"), _key("dim_area"), _key("dim_date")} <= set(node.parent_keys)
+    assert _key("fct_crime") not in node.parent_keys
+
+
+def test_dbt_tests_are_asset_checks(repo):
+    checks = repo.asset_graph.asset_check_keys
+    assert checks
+    assert any(c.asset_key == _key("scorecard") for c in checks)
+
+
+def test_jobs_schedule_and_sensors(repo):
+    jobs = {job.name for job in repo.get_all_jobs()}
+    assert {"ingest_job", "build_and_publish_job", "publish_job"} <= jobs
+
+    build = repo.get_job("build_and_publish_job")
+    assert build.executor_def.name == "in_process"
+    assert _key("serving") in build.asset_layer.executable_asset_keys
+    assert _key("scorecard") in build.asset_layer.executable_asset_keys
+    ingest = repo.get_job("ingest_job")
+    assert ingest.executor_def.name == "in_process"
+    assert ingest.partitions_def == MONTHLY_PARTITIONS
+
+    schedule = repo.get_schedule_def("monthly_build_schedule")
+    assert schedule.cron_schedule == "0 6 10 * *"
+    assert schedule.job_name == "build_and_publish_job"
+
+    sensors = {s.name for s in repo.sensor_defs}
+    assert {"landing_sensor", "build_after_ingest_sensor"} <= sensors
+
+
+def test_landing_sensor_evaluates(repo, tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    (landing / "police_street").mkdir(parents=True)
+    (landing / "police_street" / "2019-01-kent-street.csv").write_text("x")
+    monkeypatch.setenv("CSP_LANDING_DIR", str(landing))
+    sensor = repo.get_sensor_def("landing_sensor")
+    with dg.instance_for_test() as instance:
+        result = sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, repository_def=repo)
+        )
+    assert [r.partition_key for r in result.run_requests] == ["2019-01-01"]
+    assert result.run_requests[0].job_name == "ingest_job"
+    assert result.cursor

@@ -1,0 +1,81 @@
+"""Landing-folder helpers and the landing sensor's planning (pure, no Dagster run)."""
+
+import os
+from pathlib import Path
+
+from orchestration.defs.ingest.landing import (
+    contiguous_month_ranges,
+    file_month,
+    landing_files,
+    months_between,
+    months_present,
+)
+from orchestration.defs.ingest.sensors import plan_landing_requests
+
+
+def test_file_month_from_name():
+    assert file_month("2018-06-thames-valley-street.csv") == "2018-06"
+    assert file_month("2024-03-thames-valley-crime.restated-1.csv") == "2024-03"
+    assert file_month("2024-13-x.csv") is None
+    assert file_month("street.csv") is None
+    assert file_month("2024-031.csv") is None
+
+
+def test_contiguous_ranges_and_months_between():
+    months = ["2018-10", "2018-06", "2018-11", "2018-12", "2019-01", "2019-02"]
+    assert contiguous_month_ranges(months) == [("2018-06", "2018-06"), ("2018-10", "2019-02")]
+    assert months_between("2018-11", "2019-02") == ["2018-11", "2018-12", "2019-01", "2019-02"]
+
+
+def _touch(path: Path, text: str = "x") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_landing_files_in_name_order_and_filtered(tmp_path: Path):
+    folder = tmp_path / "police_street"
+    _touch(folder / "2024-03-b-street.csv")
+    _touch(folder / "2024-03-a-street.csv")
+    _touch(folder / "2024-04-a-street.csv")
+    _touch(folder / ".hidden.csv")
+    _touch(folder / "2024-03-a-street.csv.error.txt")
+    names = [p.name for p in landing_files(tmp_path, "police_street")]
+    assert names == ["2024-03-a-street.csv", "2024-03-b-street.csv", "2024-04-a-street.csv"]
+    assert [p.name for p in landing_files(tmp_path, "police_street", ["2024-04"])] == [
+        "2024-04-a-street.csv"
+    ]
+    assert months_present(tmp_path, "police_street") == ["2024-03", "2024-04"]
+    assert landing_files(tmp_path, "police_crime") == []
+
+
+def test_sensor_requests_a_month_once(tmp_path: Path):
+    a = _touch(tmp_path / "police_street" / "2024-03-a-street.csv")
+    _touch(tmp_path / "police_street" / "2024-03-b-street.csv")
+    _touch(tmp_path / "police_street" / "undated.csv")
+    sources = {"police_street": True, "police_crime": True}
+
+    requests, cursor, skipped = plan_landing_requests(tmp_path, sources, {})
+    assert len(requests) == 1
+    (request,) = requests
+    assert request.partition_key == "2024-03-01"
+    assert [k.path for k in request.asset_selection] == [["raw", "police_street"]]
+    assert any("undated.csv" in m for m in skipped)
+
+    # Same files again: nothing new.
+    again, cursor2, _ = plan_landing_requests(tmp_path, sources, cursor)
+    assert again == [] and cursor2 == cursor
+
+    # A file rewritten (new content) triggers its month again, with a new run key.
+    a.write_text("new content")
+    os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 1_000_000_000))
+    changed, _, _ = plan_landing_requests(tmp_path, sources, cursor)
+    assert len(changed) == 1 and changed[0].run_key != request.run_key
+
+
+def test_sensor_skips_months_outside_partitions(tmp_path: Path):
+    _touch(tmp_path / "police_street" / "2017-01-a-street.csv")
+    requests, _, skipped = plan_landing_requests(
+        tmp_path, {"police_street": True}, {}, valid_partition_keys={"2024-03-01"}
+    )
+    assert requests == [] and "outside the partitions" in skipped[0]
