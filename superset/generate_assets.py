@@ -186,6 +186,10 @@ CALCULATED = [
      "Position of the measure in the report (All crime first)."),
     ("month_label", "strftime(period_month, '%Y-%m')", "Month (YYYY-MM)",
      "Reporting month as YYYY-MM, for filters."),
+    ("target_label", "coalesce(printf('%,.1f', target), 'No target')", "Target",
+     "The target as the report shows it: 'No target' when none is set."),
+    ("rag_label", "coalesce(rag, 'No target')", "RAG",
+     "RAG status as the report shows it: 'No target' when none is set."),
 ]
 
 
@@ -504,7 +508,7 @@ def fy_line(title: str, code: str) -> Chart:
 
 SCORECARD_COLUMNS = [
     "measure_name", "count", "value", "unit", "ytd_count", "ytd_count_last_year",
-    "ytd_change_pct", "direction_arrow", "previous_month_count", "target", "rag",
+    "ytd_change_pct", "direction_arrow", "previous_month_count", "target_label", "rag_label",
 ]
 
 
@@ -693,7 +697,7 @@ def build_dashboards(charts: dict[str, Chart]) -> list[dict[str, Any]]:
             [("All crime: this FY against last FY by month", 12, 50)],
             [("Serious acquisitive crime: this FY against last FY by month", 6, 50),
              ("Public place violence: this FY against last FY by month", 6, 50)],
-            [("Every measure: this FY against last FY by month", 12, 90)],
+            [("Every measure: this FY against last FY by month", 12, 120)],
             [("Rates per 1,000 by month", 6, 50), ("Hate crime by strand", 6, 50)],
             [("Public place violence and SAC by month", 6, 60), ("Crime by LSOA", 6, 60)],
         ],

@@ -186,7 +186,8 @@ class Context:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator=newline)
         writer.writerow(frame.columns)
-        writer.writerows(frame.itertuples(index=False, name=None))
+        columns = [frame[c].tolist() for c in frame.columns]  # fast path; no per-cell pandas
+        writer.writerows(zip(*columns, strict=True))
         data = buf.getvalue().encode(encoding)
         return self._record(source, f"{source}/{name}", data, len(frame), periods, kind)
 

@@ -101,8 +101,8 @@ def build_serving(path: Path, bump: int = 0, start: str = "2024-04-01", end: str
             CREATE TABLE main.scorecard AS
             WITH y AS (
                 SELECT c.*,
-                       sum(count)::BIGINT OVER (PARTITION BY area_code, measure_code, financial_year
-                                        ORDER BY period_month) AS ytd_count,
+                       (sum(count) OVER (PARTITION BY area_code, measure_code, financial_year
+                                         ORDER BY period_month))::BIGINT AS ytd_count,
                        lag(count) OVER (PARTITION BY area_code, measure_code
                                         ORDER BY period_month) AS previous_month_count
                 FROM counts c

@@ -43,7 +43,7 @@ def test_scorecard_table_has_the_report_columns(admin, dashboard_charts):
     result = chart_data(admin, table["id"])
     assert result["colnames"] == [
         "measure_name", "count", "value", "unit", "ytd_count", "ytd_count_last_year",
-        "ytd_change_pct", "direction_arrow", "previous_month_count", "target", "rag",
+        "ytd_change_pct", "direction_arrow", "previous_month_count", "target_label", "rag_label",
     ]
     arrows = {row["direction_arrow"] for row in result["data"]}
     assert arrows <= {"↑", "↓", "↔", ""} and arrows & {"↑", "↓"}
