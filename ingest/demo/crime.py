@@ -217,7 +217,8 @@ def simulate_csp(ctx: Context, model: CrimeModel, csp: DemoCsp) -> pd.DataFrame:
     months = ctx.months
     nm = len(months)
     base = csp.crimes_per_month or 1700 * ctx.size_factor(csp)
-    trend = 1.0 + rng.normal(0.0, 0.03) * np.arange(nm) / 12.0  # a gentle per-CSP drift
+    # a gentle per-CSP drift, centred on the middle of the range so the mean stays at base
+    trend = 1.0 + rng.normal(0.0, 0.03) * (np.arange(nm) - (nm - 1) / 2) / 12.0
     days = np.array([days_in(m) for m in months])
     cal = np.array([parse_month(m)[1] for m in months])
     season = 1.0 + model.amp[None, :] * np.cos(

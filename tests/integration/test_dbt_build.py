@@ -23,8 +23,12 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 SEEDS = REPO_ROOT / "seeds"
-REFERENCE_SEEDS = ("measures.csv", "offence_classification.csv", "police_uk_crime_types.csv",
-                   "forces.csv")
+REFERENCE_SEEDS = (
+    "measures.csv",
+    "offence_classification.csv",
+    "police_uk_crime_types.csv",
+    "forces.csv",
+)
 
 TV, KENT = "E23000029", "E23000032"
 MK, AYLESBURY, MEDWAY = "E22000307", "E22000304", "E22000143"
@@ -59,7 +63,8 @@ def copy_project(tmp_path: Path) -> Path:
     """A copy of dbt_project/ beside a seeds/ folder of our own (seed-paths is ../seeds)."""
     project = tmp_path / "dbt_project"
     shutil.copytree(
-        DBT_PROJECT, project,
+        DBT_PROJECT,
+        project,
         ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
     )
     (tmp_path / "seeds").mkdir()
@@ -71,8 +76,16 @@ def run_dbt(project: Path, tmp_path: Path, *args: str) -> subprocess.CompletedPr
     env["CSP_WAREHOUSE_PATH"] = str(tmp_path / "warehouse.duckdb")
     env["DBT_LOG_PATH"] = str(tmp_path / "dbt_logs")
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    cmd = [dbt_executable(), *args, "--project-dir", str(project), "--profiles-dir", str(project),
-           "--target-path", str(tmp_path / "dbt_target")]
+    cmd = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(tmp_path / "dbt_target"),
+    ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -125,8 +138,12 @@ LOADED = datetime(2024, 7, 10, 9, 0, 0)
 
 # Thames Valley police_crime: 'Other theft' (49) in Milton Keynes per month
 TV_THEFTS = {
-    date(2023, 4, 1): 10, date(2023, 5, 1): 20, date(2023, 6, 1): 30,
-    date(2024, 4, 1): 12, date(2024, 5, 1): 25, date(2024, 6, 1): 40,
+    date(2023, 4, 1): 10,
+    date(2023, 5, 1): 20,
+    date(2023, 6, 1): 30,
+    date(2024, 4, 1): 12,
+    date(2024, 5, 1): 25,
+    date(2024, 6, 1): 40,
 }
 
 
@@ -138,15 +155,41 @@ def build_raw(path: Path) -> None:
 
     crimes = []
 
-    def crime(month: date, offence: str, lsoa: str | None, location: str = "other",
-              race: bool = False, religion: bool = False) -> None:
+    def crime(
+        month: date,
+        offence: str,
+        lsoa: str | None,
+        location: str = "other",
+        race: bool = False,
+        religion: bool = False,
+    ) -> None:
         n = len(crimes) + 1
-        crimes.append((
-            f"TV{n:05d}", TV, month.replace(day=15), offence, "desc", lsoa, location, False,
-            race, religion, False, False, False, None, None, None, None,
-            f"{month_label(month)}-thames-valley-crime.csv", f"hash-{month_label(month)}", 1, n,
-            LOADED,
-        ))
+        crimes.append(
+            (
+                f"TV{n:05d}",
+                TV,
+                month.replace(day=15),
+                offence,
+                "desc",
+                lsoa,
+                location,
+                False,
+                race,
+                religion,
+                False,
+                False,
+                False,
+                None,
+                None,
+                None,
+                None,
+                f"{month_label(month)}-thames-valley-crime.csv",
+                f"hash-{month_label(month)}",
+                1,
+                n,
+                LOADED,
+            )
+        )
 
     for month, n in TV_THEFTS.items():
         for _ in range(n):
@@ -161,13 +204,27 @@ def build_raw(path: Path) -> None:
 
     def street_row(month: date, force_name: str, lsoa: str | None, crime_type: str) -> None:
         n = len(street) + 1
-        street.append((
-            None if crime_type == "Anti-social behaviour" else f"{n:064x}",
-            month_label(month), force_name, force_name, None, None, "On or near X", lsoa,
-            None, crime_type, None, None,
-            f"{month_label(month)}-{force_name}-street.csv", f"s-{force_name}-{month_label(month)}",
-            2, n, LOADED,
-        ))
+        street.append(
+            (
+                None if crime_type == "Anti-social behaviour" else f"{n:064x}",
+                month_label(month),
+                force_name,
+                force_name,
+                None,
+                None,
+                "On or near X",
+                lsoa,
+                None,
+                crime_type,
+                None,
+                None,
+                f"{month_label(month)}-{force_name}-street.csv",
+                f"s-{force_name}-{month_label(month)}",
+                2,
+                n,
+                LOADED,
+            )
+        )
 
     # Thames Valley street data every month 2023-04 .. 2024-06 except 2023-09 (no data)
     for month in months(date(2023, 4, 1), date(2024, 6, 1)):
@@ -185,8 +242,7 @@ def build_raw(path: Path) -> None:
         street_row(date(2024, 1, 1), "Kent Police", LSOA_MEDWAY, "Anti-social behaviour")
     for _ in range(2):
         street_row(date(2024, 2, 1), "Kent Police", LSOA_MEDWAY, "Anti-social behaviour")
-    con.executemany("INSERT INTO raw.police_street VALUES (" + ", ".join(["?"] * 17) + ")",
-                    street)
+    con.executemany("INSERT INTO raw.police_street VALUES (" + ", ".join(["?"] * 17) + ")", street)
     con.close()
 
 
@@ -220,27 +276,46 @@ pytestmark = pytest.mark.slow
 
 
 def test_every_crime_measure_for_every_area_and_month(built):
-    measures = {r[0] for r in built.execute(
-        "SELECT DISTINCT measure_code FROM main_marts.scorecard").fetchall()}
+    measures = {
+        r[0]
+        for r in built.execute("SELECT DISTINCT measure_code FROM main_marts.scorecard").fetchall()
+    }
     assert measures == {
-        "all_crime", "sac", "domestic_burglary", "vehicle_crime", "public_place_violence",
-        "robbery_personal", "violence_with_injury", "violence_without_injury",
-        "criminal_damage", "hate_crime_total", "hate_crime_race", "hate_crime_religion",
-        "hate_crime_disability", "hate_crime_sexual_orientation", "hate_crime_transgender",
+        "all_crime",
+        "sac",
+        "domestic_burglary",
+        "vehicle_crime",
+        "public_place_violence",
+        "robbery_personal",
+        "violence_with_injury",
+        "violence_without_injury",
+        "criminal_damage",
+        "hate_crime_total",
+        "hate_crime_race",
+        "hate_crime_religion",
+        "hate_crime_disability",
+        "hate_crime_sexual_orientation",
+        "hate_crime_transgender",
         "asb_police",
     }
-    per_area = dict(built.execute(
-        "SELECT area_code || '/' || area_type, count(*) FROM main_marts.scorecard GROUP BY 1"
-    ).fetchall())
+    per_area = dict(
+        built.execute(
+            "SELECT area_code || '/' || area_type, count(*) FROM main_marts.scorecard GROUP BY 1"
+        ).fetchall()
+    )
     # Thames Valley spine 2023-04..2024-06 = 15 months; Kent 2024-01..2024-02 = 2 months
     assert per_area == {
-        f"{TV}/force": 16 * 15, f"{MK}/csp": 16 * 15, f"{AYLESBURY}/csp": 16 * 15,
-        f"{KENT}/force": 16 * 2, f"{MEDWAY}/csp": 16 * 2,
+        f"{TV}/force": 16 * 15,
+        f"{MK}/csp": 16 * 15,
+        f"{AYLESBURY}/csp": 16 * 15,
+        f"{KENT}/force": 16 * 2,
+        f"{MEDWAY}/csp": 16 * 2,
     }
     row = built.execute(
         "SELECT area_name, financial_year, measure_name FROM main_marts.scorecard "
         "WHERE area_code = ? AND measure_code = 'all_crime' AND period_month = '2024-04-01'",
-        [MK]).fetchone()
+        [MK],
+    ).fetchone()
     assert row[0] == "Milton Keynes" and row[1] == "2024/25" and row[2]
 
 
@@ -311,8 +386,8 @@ def test_force_level_includes_crimes_without_lsoa(built):
     assert fig(built, "domestic_burglary", MK, "2024-04") == 0
     assert fig(built, "domestic_burglary", TV, "2024-04", "denominator") == 960000
     no_lsoa = built.execute(
-        "SELECT count(*) FROM main_marts.fct_crime WHERE lsoa_code IS NULL AND force_code = ?",
-        [TV]).fetchone()[0]
+        "SELECT count(*) FROM main_marts.fct_crime WHERE lsoa_code IS NULL AND force_code = ?", [TV]
+    ).fetchone()[0]
     assert no_lsoa == 1 + 8  # the burglary + one police_street row per street-only month (8)
 
 
@@ -322,7 +397,8 @@ def test_hate_crime_with_two_strands_counts_once(built):
     assert fig(built, "hate_crime_religion", MK, "2024-04") == 1
     assert fig(built, "hate_crime_disability", MK, "2024-04") == 0
     assert fig(built, "hate_crime_total", MK, "2024-04", "value") == pytest.approx(
-        1 / 260000 * 100000)
+        1 / 260000 * 100000
+    )
 
 
 def test_public_place_violence_only_in_public_places(built):
@@ -334,17 +410,38 @@ def test_public_place_violence_only_in_public_places(built):
 def test_marts_dimensions(built):
     fy = built.execute(
         "SELECT financial_year, fy_quarter, fy_month_number FROM main_marts.dim_date "
-        "WHERE period_month = '2024-01-01'").fetchone()
+        "WHERE period_month = '2024-01-01'"
+    ).fetchone()
     assert fy == ("2023/24", "Q4", 10)
     lo, hi = built.execute(
-        "SELECT min(period_month), max(period_month) FROM main_marts.dim_date").fetchone()
+        "SELECT min(period_month), max(period_month) FROM main_marts.dim_date"
+    ).fetchone()
     assert lo <= date(2022, 4, 1) and hi == date(2025, 3, 1)
-    types = dict(built.execute(
-        "SELECT area_code, area_type FROM main_marts.dim_area").fetchall())
+    types = dict(built.execute("SELECT area_code, area_type FROM main_marts.dim_area").fetchall())
     assert types[MK] == "csp" and types[TV] == "force" and types[LSOA_MK] == "lsoa"
     cols = {r[0] for r in built.execute("DESCRIBE main_marts.scorecard").fetchall()}
-    assert {"measure_code", "measure_name", "area_code", "area_name", "area_type",
-            "period_month", "count", "denominator", "value", "unit", "ytd_count",
-            "ytd_count_last_year", "ytd_change_pct", "direction", "previous_month_count",
-            "source", "loaded_at", "target", "rag", "rag_reason", "ci_lower", "ci_upper",
-            "significance"} <= cols
+    assert {
+        "measure_code",
+        "measure_name",
+        "area_code",
+        "area_name",
+        "area_type",
+        "period_month",
+        "count",
+        "denominator",
+        "value",
+        "unit",
+        "ytd_count",
+        "ytd_count_last_year",
+        "ytd_change_pct",
+        "direction",
+        "previous_month_count",
+        "source",
+        "loaded_at",
+        "target",
+        "rag",
+        "rag_reason",
+        "ci_lower",
+        "ci_upper",
+        "significance",
+    } <= cols

@@ -45,14 +45,17 @@ CREATE TABLE raw.police_crime (
 
 
 def independent_counts(files: list[Path]) -> collections.Counter:
-    lsoa_csp = {r["lsoa_code"]: r["csp_code"]
-                for r in csv.DictReader(open(SEEDS / "areas.csv", encoding="utf-8"))}
+    lsoa_csp = {
+        r["lsoa_code"]: r["csp_code"]
+        for r in csv.DictReader(open(SEEDS / "areas.csv", encoding="utf-8"))
+    }
     counts: collections.Counter = collections.Counter()
     for path in files:
         with open(path, encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
-                measure = ("asb_police" if row["Crime type"] == "Anti-social behaviour"
-                           else "all_crime")
+                measure = (
+                    "asb_police" if row["Crime type"] == "Anti-social behaviour" else "all_crime"
+                )
                 period = row["Month"] + "-01"
                 counts[(measure, FORCES[row["Falls within"]], period)] += 1
                 csp = lsoa_csp.get(row["LSOA code"])
@@ -71,8 +74,11 @@ def built(tmp_path_factory: pytest.TempPathFactory):
         pytest.fail("seeds/areas.csv missing")
     tmp_path = tmp_path_factory.mktemp("dbt_real")
     project = tmp_path / "dbt_project"
-    shutil.copytree(DBT_PROJECT, project,
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"))
+    shutil.copytree(
+        DBT_PROJECT,
+        project,
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
+    )
     shutil.copytree(SEEDS, tmp_path / "seeds")
     db = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(db))
@@ -94,9 +100,20 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     env = dict(os.environ, CSP_WAREHOUSE_PATH=str(db), DBT_LOG_PATH=str(tmp_path / "logs"))
     exe = Path(sys.executable).parent / "dbt"
     result = subprocess.run(
-        [str(exe) if exe.exists() else "dbt", "build", "--project-dir", str(project),
-         "--profiles-dir", str(project), "--target-path", str(tmp_path / "target")],
-        env=env, capture_output=True, text=True, timeout=900,
+        [
+            str(exe) if exe.exists() else "dbt",
+            "build",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(tmp_path / "target"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     con = duckdb.connect(str(db), read_only=True)
@@ -149,7 +166,8 @@ def test_police_crime_measures_are_no_data_from_police_street_alone(built):
 def test_rows_without_lsoa_kept_at_force_level(built):
     con, _ = built
     no_lsoa = con.execute(
-        "SELECT count(*) FROM main_marts.fct_crime WHERE lsoa_code IS NULL").fetchone()[0]
+        "SELECT count(*) FROM main_marts.fct_crime WHERE lsoa_code IS NULL"
+    ).fetchone()[0]
     assert no_lsoa > 0
     csps = con.execute(
         "SELECT count(DISTINCT area_code) FROM main_marts.scorecard WHERE area_type = 'csp'"

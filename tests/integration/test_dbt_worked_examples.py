@@ -75,10 +75,17 @@ EXAMPLES = [
 
 
 def _dbt(project: Path, tmp_path: Path, *args: str):
-    res = dbtRunner().invoke([
-        *args, "--project-dir", str(project), "--profiles-dir", str(project),
-        "--target-path", str(tmp_path / "dbt_target"),
-    ])
+    res = dbtRunner().invoke(
+        [
+            *args,
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(tmp_path / "dbt_target"),
+        ]
+    )
     return res
 
 
@@ -86,8 +93,11 @@ def _dbt(project: Path, tmp_path: Path, *args: str):
 def project(tmp_path_factory: pytest.TempPathFactory):
     tmp_path = tmp_path_factory.mktemp("dbt_worked")
     project = tmp_path / "dbt_project"
-    shutil.copytree(DBT_PROJECT, project,
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"))
+    shutil.copytree(
+        DBT_PROJECT,
+        project,
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
+    )
     shutil.copytree(SEEDS, tmp_path / "seeds")
     duckdb.connect(str(tmp_path / "warehouse.duckdb")).execute(EMPTY_RAW).close()
     saved = {k: os.environ.get(k) for k in ("CSP_WAREHOUSE_PATH", "DBT_LOG_PATH")}
@@ -130,8 +140,9 @@ def test_build_on_empty_raw_tables_and_worked_example_tests_pass(project):
     status = {r["unique_id"]: r["status"] for r in run_results["results"]}
     failed = {k: v for k, v in status.items() if v not in ("success", "pass", "no-op")}
     assert res.success and not failed, failed
-    names = {uid.split(".")[-1] if uid.startswith("unit_test.") else uid.split(".")[2]
-             for uid in status}
+    names = {
+        uid.split(".")[-1] if uid.startswith("unit_test.") else uid.split(".")[2] for uid in status
+    }
     for expected in (
         "scorecard_ytd_change_worked_examples",
         "scorecard_rate_per_1000_population",

@@ -15,16 +15,48 @@ DBT_PROJECT = REPO_ROOT / "dbt_project"
 SEEDS = REPO_ROOT / "seeds"
 
 CRIME_MEASURES = {
-    "all_crime", "sac", "domestic_burglary", "vehicle_crime", "public_place_violence",
-    "robbery_personal", "violence_with_injury", "violence_without_injury", "criminal_damage",
-    "hate_crime_total", "hate_crime_race", "hate_crime_religion", "hate_crime_disability",
-    "hate_crime_sexual_orientation", "hate_crime_transgender", "asb_police",
+    "all_crime",
+    "sac",
+    "domestic_burglary",
+    "vehicle_crime",
+    "public_place_violence",
+    "robbery_personal",
+    "violence_with_injury",
+    "violence_without_injury",
+    "criminal_damage",
+    "hate_crime_total",
+    "hate_crime_race",
+    "hate_crime_religion",
+    "hate_crime_disability",
+    "hate_crime_sexual_orientation",
+    "hate_crime_transgender",
+    "asb_police",
 }
 SCORECARD_COLUMNS = [
-    "measure_code", "measure_name", "area_code", "area_name", "area_type", "period_month",
-    "financial_year", "count", "denominator", "value", "unit", "ytd_count",
-    "ytd_count_last_year", "ytd_change_pct", "direction", "previous_month_count", "source",
-    "loaded_at", "target", "rag", "rag_reason", "ci_lower", "ci_upper", "significance",
+    "measure_code",
+    "measure_name",
+    "area_code",
+    "area_name",
+    "area_type",
+    "period_month",
+    "financial_year",
+    "count",
+    "denominator",
+    "value",
+    "unit",
+    "ytd_count",
+    "ytd_count_last_year",
+    "ytd_change_pct",
+    "direction",
+    "previous_month_count",
+    "source",
+    "loaded_at",
+    "target",
+    "rag",
+    "rag_reason",
+    "ci_lower",
+    "ci_upper",
+    "significance",
 ]
 
 
@@ -32,17 +64,27 @@ SCORECARD_COLUMNS = [
 def manifest(tmp_path_factory: pytest.TempPathFactory):
     tmp_path = tmp_path_factory.mktemp("dbt_parse")
     project = tmp_path / "dbt_project"
-    shutil.copytree(DBT_PROJECT, project,
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"))
+    shutil.copytree(
+        DBT_PROJECT,
+        project,
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
+    )
     # models and tests ref() the seeds: parse needs the seed files to exist
     shutil.copytree(SEEDS, tmp_path / "seeds")
     old = os.environ.get("DBT_LOG_PATH")
     os.environ["DBT_LOG_PATH"] = str(tmp_path / "logs")
     try:
-        res = dbtRunner().invoke([
-            "parse", "--project-dir", str(project), "--profiles-dir", str(project),
-            "--target-path", str(tmp_path / "target"),
-        ])
+        res = dbtRunner().invoke(
+            [
+                "parse",
+                "--project-dir",
+                str(project),
+                "--profiles-dir",
+                str(project),
+                "--target-path",
+                str(tmp_path / "target"),
+            ]
+        )
     finally:
         if old is None:
             os.environ.pop("DBT_LOG_PATH", None)
@@ -104,9 +146,18 @@ def test_unit_tests_and_exposures_exist(manifest):
 
 def test_each_computation_is_one_macro(manifest):
     macros = {m.name for m in manifest.macros.values() if m.package_name == "csp_warehouse"}
-    assert {"financial_year", "fy_start", "fy_month_number", "fy_quarter", "pct_change",
-            "rate_per", "direction", "ytd_complete", "cumulative_repeat_rate",
-            "crime_measures"} <= macros
+    assert {
+        "financial_year",
+        "fy_start",
+        "fy_month_number",
+        "fy_quarter",
+        "pct_change",
+        "rate_per",
+        "direction",
+        "ytd_complete",
+        "cumulative_repeat_rate",
+        "crime_measures",
+    } <= macros
 
 
 def test_crime_measures_exist_in_the_measures_seed():
