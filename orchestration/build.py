@@ -9,8 +9,9 @@
 4. Print a summary; exit 1 if anything failed (a rejected file, a dbt model or test
    failure, a publish failure), else 0.
 
-Runs use the Dagster instance in ``$CSP_DATA_DIR/.dagster`` (created on first use), so
-``dagster dev`` with that ``DAGSTER_HOME`` shows the build's runs.
+Runs use ``$DAGSTER_HOME``'s instance when it is set, ``$CSP_DATA_DIR/.dagster`` with
+``--persist`` (so ``dagster dev`` with that ``DAGSTER_HOME`` shows the build's runs), else
+an ephemeral instance. ``-v`` shows Dagster's full logs.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class BuildSummary:
     serving_rows: dict[str, int] = field(default_factory=dict)
     demo_generated: bool = False
     elapsed: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f["status"] == status)
@@ -83,7 +85,8 @@ class BuildSummary:
             lines.append(f"serving: {self.serving_path} ({rows})")
         else:
             lines.append("serving: NOT published (the previous serving file, if any, is kept)")
-        lines.append(f"elapsed: {self.elapsed:.1f} s")
+        phases = ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items())
+        lines.append(f"elapsed: {self.elapsed:.1f} s" + (f" ({phases})" if phases else ""))
         lines.append("result: " + ("OK" if self.ok else "FAILED"))
         return "\n".join(lines)
 
@@ -96,9 +99,17 @@ def _landing_is_empty(landing_dir: Path) -> bool:
     return not any(is_landing_file(p) for p in landing_dir.rglob("*"))
 
 
-def _instance(data_dir: Path):
+def _instance(data_dir: Path, persist: bool):
+    """``$DAGSTER_HOME``'s instance if set; with ``persist``, one in
+    ``$CSP_DATA_DIR/.dagster`` (created; ``dagster dev`` with that DAGSTER_HOME shows the
+    build's runs); else an ephemeral in-memory instance (fastest)."""
     from dagster import DagsterInstance
 
+    if os.environ.get("DAGSTER_HOME"):
+        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+        return DagsterInstance.get()
+    if not persist:
+        return DagsterInstance.ephemeral()
     home = (data_dir / ".dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
@@ -160,6 +171,11 @@ def run_ingest(
     )
 
     monthly_job = defs.resolve_job_def(INGEST_JOB)
+    known = set(ingest_sources())
+    if landing_dir.is_dir():
+        for folder in sorted(p for p in landing_dir.iterdir() if p.is_dir()):
+            if folder.name not in known and not folder.name.startswith("."):
+                print(f"not loaded: {folder} (no ingest contract for {folder.name!r} yet)")
     for source, contract in ingest_sources().items():
         key = AssetKey(["raw", source])
         if not landing_files(landing_dir, source):
@@ -257,6 +273,12 @@ def main(argv: list[str] | None = None) -> int:
         help="do not generate demo data when the landing folder is empty",
     )
     parser.add_argument(
+        "--persist",
+        action="store_true",
+        help="record the runs in the Dagster instance at $CSP_DATA_DIR/.dagster "
+        "(default: $DAGSTER_HOME if set, else an ephemeral instance)",
+    )
+    parser.add_argument(
         "-v", "--verbose", action="store_true", help="show Dagster's and dbt's full logs"
     )
     args = parser.parse_args(argv)
@@ -278,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"landing folder {landing_dir} is empty: generating demo data", flush=True)
         landing_dir.mkdir(parents=True, exist_ok=True)
+        phase = time.monotonic()
         generate(landing_dir)
+        summary.timings["demo data"] = time.monotonic() - phase
         summary.demo_generated = True
         settings = Settings.from_env()
 
@@ -288,9 +312,13 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.definitions import defs as load_defs
 
     defs = load_defs()
-    with _instance(Path(settings.data_dir)) as instance:
+    with _instance(Path(settings.data_dir), args.persist) as instance:
+        phase = time.monotonic()
         run_ingest(defs, instance, landing_dir, summary, args.verbose)
+        summary.timings["ingest"] = time.monotonic() - phase
+        phase = time.monotonic()
         run_build_and_publish(defs, instance, summary, args.verbose)
+        summary.timings["dbt build and publish"] = time.monotonic() - phase
     summary.elapsed = time.monotonic() - started
     print(summary.render(), flush=True)
     return 0 if summary.ok else 1

@@ -42,14 +42,29 @@ DB_NAME = "csp_serving"
 DB_UUID = uid("database", DB_NAME)
 
 MEASURE_ORDER = [
-    "all_crime", "sac", "domestic_burglary", "vehicle_crime", "public_place_violence",
-    "robbery_personal", "violence_with_injury", "violence_without_injury", "criminal_damage",
-    "hate_crime_total", "hate_crime_race", "hate_crime_religion", "hate_crime_disability",
-    "hate_crime_sexual_orientation", "hate_crime_transgender", "asb_police",
+    "all_crime",
+    "sac",
+    "domestic_burglary",
+    "vehicle_crime",
+    "public_place_violence",
+    "robbery_personal",
+    "violence_with_injury",
+    "violence_without_injury",
+    "criminal_damage",
+    "hate_crime_total",
+    "hate_crime_race",
+    "hate_crime_religion",
+    "hate_crime_disability",
+    "hate_crime_sexual_orientation",
+    "hate_crime_transgender",
+    "asb_police",
 ]
 HATE_STRANDS = [
-    "hate_crime_race", "hate_crime_religion", "hate_crime_disability",
-    "hate_crime_sexual_orientation", "hate_crime_transgender",
+    "hate_crime_race",
+    "hate_crime_religion",
+    "hate_crime_disability",
+    "hate_crime_sexual_orientation",
+    "hate_crime_transgender",
 ]
 PER_1000 = ["all_crime", "sac", "domestic_burglary", "vehicle_crime"]
 
@@ -99,19 +114,34 @@ VERBOSE = {
 }
 
 SCORECARD_TYPES = {
-    "measure_code": "VARCHAR", "measure_name": "VARCHAR", "area_code": "VARCHAR",
-    "area_name": "VARCHAR", "area_type": "VARCHAR", "period_month": "DATE",
-    "financial_year": "VARCHAR", "count": "BIGINT", "denominator": "DOUBLE",
-    "value": "DOUBLE", "unit": "VARCHAR", "ytd_count": "BIGINT",
-    "ytd_count_last_year": "BIGINT", "ytd_change_pct": "DOUBLE", "direction": "VARCHAR",
-    "previous_month_count": "BIGINT", "source": "VARCHAR", "loaded_at": "TIMESTAMP",
-    "target": "DOUBLE", "rag": "VARCHAR", "rag_reason": "VARCHAR", "ci_lower": "DOUBLE",
-    "ci_upper": "DOUBLE", "significance": "VARCHAR",
+    "measure_code": "VARCHAR",
+    "measure_name": "VARCHAR",
+    "area_code": "VARCHAR",
+    "area_name": "VARCHAR",
+    "area_type": "VARCHAR",
+    "period_month": "DATE",
+    "financial_year": "VARCHAR",
+    "count": "BIGINT",
+    "denominator": "DOUBLE",
+    "value": "DOUBLE",
+    "unit": "VARCHAR",
+    "ytd_count": "BIGINT",
+    "ytd_count_last_year": "BIGINT",
+    "ytd_change_pct": "DOUBLE",
+    "direction": "VARCHAR",
+    "previous_month_count": "BIGINT",
+    "source": "VARCHAR",
+    "loaded_at": "TIMESTAMP",
+    "target": "DOUBLE",
+    "rag": "VARCHAR",
+    "rag_reason": "VARCHAR",
+    "ci_lower": "DOUBLE",
+    "ci_upper": "DOUBLE",
+    "significance": "VARCHAR",
 }
 
 ARROW_SQL = (
-    "CASE direction WHEN 'up' THEN '↑' WHEN 'down' THEN '↓' "
-    "WHEN 'same' THEN '↔' ELSE '' END"
+    "CASE direction WHEN 'up' THEN '↑' WHEN 'down' THEN '↓' WHEN 'same' THEN '↔' ELSE '' END"
 )
 MEASURE_ORDER_SQL = (
     "CASE measure_code "
@@ -123,24 +153,48 @@ FY_MONTH_LABEL_SQL = (
 )
 
 
-def dbt_descriptions() -> dict[str, str]:
-    found = sorted((REPO / "dbt_project" / "models").glob("**/scorecard.yml"))
-    out: dict[str, str] = {}
-    for path in found:
+def dbt_model(name: str = "scorecard") -> dict[str, Any]:
+    """The dbt model's YAML entry (columns with data_type and description), if any."""
+    for path in sorted((REPO / "dbt_project" / "models").glob(f"**/{name}.yml")):
         doc = yaml.safe_load(path.read_text()) or {}
         for model in doc.get("models", []):
-            if model.get("name") != "scorecard":
-                continue
-            for col in model.get("columns", []):
-                if col.get("description"):
-                    out[col["name"]] = " ".join(str(col["description"]).split())
-    return out
+            if model.get("name") == name:
+                return model
+    return {}
+
+
+def clean(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+def dbt_descriptions() -> dict[str, str]:
+    return {
+        c["name"]: clean(c["description"])
+        for c in dbt_model().get("columns", [])
+        if c.get("description")
+    }
+
+
+def scorecard_types() -> dict[str, str]:
+    """Columns of the scorecard: dbt's contract when present, else the agreed list."""
+    cols = {
+        c["name"]: str(c["data_type"]).upper()
+        for c in dbt_model().get("columns", [])
+        if c.get("data_type")
+    }
+    return cols or SCORECARD_TYPES
 
 
 # --------------------------------------------------------------------------- datasets
-def column(name: str, type_: str | None = None, *, expression: str | None = None,
-           description: str | None = None, verbose: str | None = None,
-           is_dttm: bool = False) -> dict[str, Any]:
+def column(
+    name: str,
+    type_: str | None = None,
+    *,
+    expression: str | None = None,
+    description: str | None = None,
+    verbose: str | None = None,
+    is_dttm: bool = False,
+) -> dict[str, Any]:
     return {
         "column_name": name,
         "verbose_name": verbose if verbose is not None else VERBOSE.get(name),
@@ -157,8 +211,13 @@ def column(name: str, type_: str | None = None, *, expression: str | None = None
     }
 
 
-def metric(name: str, expression: str, verbose: str, d3format: str | None = None,
-           description: str | None = None) -> dict[str, Any]:
+def metric(
+    name: str,
+    expression: str,
+    verbose: str,
+    d3format: str | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
     return {
         "metric_name": name,
         "verbose_name": verbose,
@@ -175,26 +234,57 @@ def metric(name: str, expression: str, verbose: str, d3format: str | None = None
 COMMON_METRICS = [
     metric("total_count", "SUM(count)", "Count", ",d", "Sum of the monthly counts."),
     metric("rate", "MAX(value)", "Rate", ",.2f", "The rate of one area and month."),
-    metric("ytd_change", "MAX(ytd_change_pct)", "Change YTD %", "+.1f",
-           "YTD change % of one area and month."),
+    metric(
+        "ytd_change",
+        "MAX(ytd_change_pct)",
+        "Change YTD %",
+        "+.1f",
+        "YTD change % of one area and month.",
+    ),
 ]
 
 CALCULATED = [
-    ("direction_arrow", ARROW_SQL, "Monthly direction",
-     "Monthly direction as the report shows it: ↑ above last month, ↓ below, ↔ equal."),
-    ("measure_order", MEASURE_ORDER_SQL, "Measure order",
-     "Position of the measure in the report (All crime first)."),
-    ("month_label", "strftime(period_month, '%Y-%m')", "Month (YYYY-MM)",
-     "Reporting month as YYYY-MM, for filters."),
-    ("target_label", "coalesce(printf('%,.1f', target), 'No target')", "Target",
-     "The target as the report shows it: 'No target' when none is set."),
-    ("rag_label", "coalesce(rag, 'No target')", "RAG",
-     "RAG status as the report shows it: 'No target' when none is set."),
+    (
+        "direction_arrow",
+        ARROW_SQL,
+        "Monthly direction",
+        "Monthly direction as the report shows it: ↑ above last month, ↓ below, ↔ equal.",
+    ),
+    (
+        "measure_order",
+        MEASURE_ORDER_SQL,
+        "Measure order",
+        "Position of the measure in the report (All crime first).",
+    ),
+    (
+        "month_label",
+        "strftime(period_month, '%Y-%m')",
+        "Month (YYYY-MM)",
+        "Reporting month as YYYY-MM, for filters.",
+    ),
+    (
+        "target_label",
+        "coalesce(printf('%,.1f', target), 'No target')",
+        "Target",
+        "The target as the report shows it: 'No target' when none is set.",
+    ),
+    (
+        "rag_label",
+        "coalesce(rag, 'No target')",
+        "RAG",
+        "RAG status as the report shows it: 'No target' when none is set.",
+    ),
 ]
 
 
-def dataset(table: str, *, sql: str | None, columns: list[dict[str, Any]],
-            description: str, main_dttm: str | None = "period_month") -> dict[str, Any]:
+def dataset(
+    table: str,
+    *,
+    sql: str | None,
+    columns: list[dict[str, Any]],
+    description: str,
+    main_dttm: str | None = "period_month",
+) -> dict[str, Any]:
     return {
         "table_name": table,
         "main_dttm_col": main_dttm,
@@ -223,25 +313,38 @@ def dataset(table: str, *, sql: str | None, columns: list[dict[str, Any]],
 def scorecard_columns(desc: dict[str, str]) -> list[dict[str, Any]]:
     cols = [
         column(n, t, description=desc.get(n), is_dttm=n in ("period_month", "loaded_at"))
-        for n, t in SCORECARD_TYPES.items()
+        for n, t in scorecard_types().items()
     ]
-    cols += [column(n, "VARCHAR" if n != "measure_order" else "INTEGER", expression=e,
-                    verbose=v, description=d) for n, e, v, d in CALCULATED]
+    cols += [
+        column(
+            n,
+            "VARCHAR" if n != "measure_order" else "INTEGER",
+            expression=e,
+            verbose=v,
+            description=d,
+        )
+        for n, e, v, d in CALCULATED
+    ]
     return cols
 
 
 def build_datasets() -> dict[str, dict[str, Any]]:
     desc = {**DEFAULT_DESCRIPTIONS, **dbt_descriptions()}
     scorecard = dataset(
-        "scorecard", sql=None, columns=scorecard_columns(desc),
+        "scorecard",
+        sql=None,
+        columns=scorecard_columns(desc),
         description="The published scorecard: one row per measure, area and month "
         "(dbt model `scorecard`).",
     )
     fy_cols = scorecard_columns(desc) + [
-        column("fy_month_label", "VARCHAR", verbose="Month of the FY",
-               description="Month of the financial year, '01 Apr' to '12 Mar'."),
-        column("fy_position", "VARCHAR", verbose="Year",
-               description="'This FY' or 'Last FY'."),
+        column(
+            "fy_month_label",
+            "VARCHAR",
+            verbose="Month of the FY",
+            description="Month of the financial year, '01 Apr' to '12 Mar'.",
+        ),
+        column("fy_position", "VARCHAR", verbose="Year", description="'This FY' or 'Last FY'."),
     ]
     fy_compare = dataset(
         "scorecard_fy_compare",
@@ -261,10 +364,18 @@ def build_datasets() -> dict[str, dict[str, Any]]:
         "for this-year-against-last-year charts.",
     )
     lsoa_cols = [
-        column("lsoa_code", "VARCHAR", verbose="LSOA code",
-               description="ONS code of the Lower Layer Super Output Area."),
-        column("lsoa_name", "VARCHAR", verbose="LSOA",
-               description="Name of the LSOA (begins with its district's name)."),
+        column(
+            "lsoa_code",
+            "VARCHAR",
+            verbose="LSOA code",
+            description="ONS code of the Lower Layer Super Output Area.",
+        ),
+        column(
+            "lsoa_name",
+            "VARCHAR",
+            verbose="LSOA",
+            description="Name of the LSOA (begins with its district's name).",
+        ),
         column("area_code", "VARCHAR", description="ONS code of the CSP the LSOA is in."),
         column("area_name", "VARCHAR", verbose="CSP", description="Name of the CSP."),
         column("period_month", "DATE", is_dttm=True, description=desc["period_month"]),
@@ -272,8 +383,13 @@ def build_datasets() -> dict[str, dict[str, Any]]:
         column("measure_code", "VARCHAR", description=desc["measure_code"]),
         column("measure_name", "VARCHAR", description=desc["measure_name"]),
         column("count", "BIGINT", description="Count in the LSOA and month."),
-        column("month_label", "VARCHAR", expression="strftime(period_month, '%Y-%m')",
-               verbose="Month (YYYY-MM)", description="Reporting month as YYYY-MM."),
+        column(
+            "month_label",
+            "VARCHAR",
+            expression="strftime(period_month, '%Y-%m')",
+            verbose="Month (YYYY-MM)",
+            description="Reporting month as YYYY-MM.",
+        ),
     ]
     lsoa = dataset(
         "crime_by_lsoa",
@@ -309,7 +425,10 @@ def query_filter(f: dict[str, Any]) -> dict[str, Any]:
 
 def base_axis(col: str, temporal: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "columnType": "BASE_AXIS", "sqlExpression": col, "label": col, "expressionType": "SQL",
+        "columnType": "BASE_AXIS",
+        "sqlExpression": col,
+        "label": col,
+        "expressionType": "SQL",
     }
     if temporal:
         out["timeGrain"] = "P1M"
@@ -317,18 +436,33 @@ def base_axis(col: str, temporal: bool) -> dict[str, Any]:
 
 
 class Chart:
-    def __init__(self, name: str, viz: str, ds: str, params: dict[str, Any],
-                 query: dict[str, Any], description: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        viz: str,
+        ds: str,
+        params: dict[str, Any],
+        query: dict[str, Any],
+        description: str,
+    ) -> None:
         self.name, self.viz, self.ds = name, viz, ds
         self.params, self.query, self.description = params, query, description
         self.uuid = uid("chart", name)
 
     def to_yaml(self) -> dict[str, Any]:
-        params = {"datasource": f"__{self.ds}__", "viz_type": self.viz, **self.params,
-                  "extra_form_data": {}, "dashboards": []}
+        params = {
+            "datasource": f"__{self.ds}__",
+            "viz_type": self.viz,
+            **self.params,
+            "extra_form_data": {},
+            "dashboards": [],
+        }
         query = {
-            "filters": [query_filter(f) for f in self.params.get("adhoc_filters", [])
-                        if f["operator"] != "TEMPORAL_RANGE"],
+            "filters": [
+                query_filter(f)
+                for f in self.params.get("adhoc_filters", [])
+                if f["operator"] != "TEMPORAL_RANGE"
+            ],
             "extras": {"having": "", "where": ""},
             "applied_time_extras": {},
             "annotation_layers": [],
@@ -363,9 +497,16 @@ class Chart:
         }
 
 
-def table_raw(name: str, ds: str, cols: list[str], order: list[tuple[str, bool]],
-              filters: list[dict[str, Any]], description: str,
-              column_config: dict[str, Any] | None = None, row_limit: int = 1000) -> Chart:
+def table_raw(
+    name: str,
+    ds: str,
+    cols: list[str],
+    order: list[tuple[str, bool]],
+    filters: list[dict[str, Any]],
+    description: str,
+    column_config: dict[str, Any] | None = None,
+    row_limit: int = 1000,
+) -> Chart:
     params = {
         "query_mode": "raw",
         "all_columns": cols,
@@ -386,13 +527,24 @@ def table_raw(name: str, ds: str, cols: list[str], order: list[tuple[str, bool]]
         "conditional_formatting": [],
     }
     # No metrics (None, not []): a raw query, no GROUP BY.
-    query = {"columns": cols, "metrics": None, "orderby": [[c, asc] for c, asc in order],
-             "row_limit": row_limit}
+    query = {
+        "columns": cols,
+        "metrics": None,
+        "orderby": [[c, asc] for c, asc in order],
+        "row_limit": row_limit,
+    }
     return Chart(name, "table", ds, params, query, description)
 
 
-def table_agg(name: str, ds: str, groupby: list[str], metrics: list[str],
-              filters: list[dict[str, Any]], description: str, row_limit: int = 50) -> Chart:
+def table_agg(
+    name: str,
+    ds: str,
+    groupby: list[str],
+    metrics: list[str],
+    filters: list[dict[str, Any]],
+    description: str,
+    row_limit: int = 50,
+) -> Chart:
     params = {
         "query_mode": "aggregate",
         "groupby": groupby,
@@ -410,21 +562,43 @@ def table_agg(name: str, ds: str, groupby: list[str], metrics: list[str],
         "column_config": {},
         "conditional_formatting": [],
     }
-    query = {"columns": groupby, "metrics": metrics, "orderby": [[metrics[0], False]],
-             "row_limit": row_limit}
+    query = {
+        "columns": groupby,
+        "metrics": metrics,
+        "orderby": [[metrics[0], False]],
+        "row_limit": row_limit,
+    }
     return Chart(name, "table", ds, params, query, description)
 
 
-def timeseries(name: str, viz: str, ds: str, x: str, temporal: bool, series: list[str],
-               metric_name: str, filters: list[dict[str, Any]], description: str,
-               stack: bool = False, y_format: str = "SMART_NUMBER") -> Chart:
+def timeseries(
+    name: str,
+    viz: str,
+    ds: str,
+    x: str,
+    temporal: bool,
+    series: list[str],
+    metric_name: str,
+    filters: list[dict[str, Any]],
+    description: str,
+    stack: bool = False,
+    y_format: str = "SMART_NUMBER",
+) -> Chart:
     all_filters = list(filters)
     if temporal:
-        all_filters.insert(0, {
-            "clause": "WHERE", "expressionType": "SIMPLE", "subject": x,
-            "operator": "TEMPORAL_RANGE", "comparator": "No filter",
-            "isExtra": False, "isNew": False, "filterOptionName": f"filter_time_{x}",
-        })
+        all_filters.insert(
+            0,
+            {
+                "clause": "WHERE",
+                "expressionType": "SIMPLE",
+                "subject": x,
+                "operator": "TEMPORAL_RANGE",
+                "comparator": "No filter",
+                "isExtra": False,
+                "isNew": False,
+                "filterOptionName": f"filter_time_{x}",
+            },
+        )
     params = {
         "x_axis": x,
         "time_grain_sqla": "P1M" if temporal else None,
@@ -471,8 +645,15 @@ def timeseries(name: str, viz: str, ds: str, x: str, temporal: bool, series: lis
     return Chart(name, viz, ds, params, query, description)
 
 
-def pivot(name: str, ds: str, rows: list[str], cols: list[str], metric_name: str,
-          filters: list[dict[str, Any]], description: str) -> Chart:
+def pivot(
+    name: str,
+    ds: str,
+    rows: list[str],
+    cols: list[str],
+    metric_name: str,
+    filters: list[dict[str, Any]],
+    description: str,
+) -> Chart:
     params = {
         "groupbyRows": rows,
         "groupbyColumns": cols,
@@ -491,15 +672,24 @@ def pivot(name: str, ds: str, rows: list[str], cols: list[str], metric_name: str
         "combineMetric": False,
         "date_format": "smart_date",
     }
-    query = {"columns": rows + cols, "metrics": [metric_name],
-             "orderby": [[metric_name, False]], "row_limit": 10000}
+    query = {
+        "columns": rows + cols,
+        "metrics": [metric_name],
+        "orderby": [[metric_name, False]],
+        "row_limit": 10000,
+    }
     return Chart(name, "pivot_table_v2", ds, params, query, description)
 
 
 def fy_line(title: str, code: str) -> Chart:
     return timeseries(
-        f"{title}: this FY against last FY by month", "echarts_timeseries_line",
-        "scorecard_fy_compare", "fy_month_label", False, ["fy_position"], "total_count",
+        f"{title}: this FY against last FY by month",
+        "echarts_timeseries_line",
+        "scorecard_fy_compare",
+        "fy_month_label",
+        False,
+        ["fy_position"],
+        "total_count",
         [simple_filter("measure_code", "==", code), simple_filter("area_type", "==", "csp")],
         f"Monthly count of {title.lower()} in this financial year against the same month "
         "of last year.",
@@ -507,16 +697,28 @@ def fy_line(title: str, code: str) -> Chart:
 
 
 SCORECARD_COLUMNS = [
-    "measure_name", "count", "value", "unit", "ytd_count", "ytd_count_last_year",
-    "ytd_change_pct", "direction_arrow", "previous_month_count", "target_label", "rag_label",
+    "measure_name",
+    "count",
+    "value",
+    "unit",
+    "ytd_count",
+    "ytd_count_last_year",
+    "ytd_change_pct",
+    "direction_arrow",
+    "previous_month_count",
+    "target_label",
+    "rag_label",
 ]
 
 
 def build_charts() -> dict[str, Chart]:
     charts = [
         table_raw(
-            "Community safety scorecard", "scorecard", SCORECARD_COLUMNS,
-            [("measure_order", True)], [simple_filter("area_type", "==", "csp")],
+            "Community safety scorecard",
+            "scorecard",
+            SCORECARD_COLUMNS,
+            [("measure_order", True)],
+            [simple_filter("area_type", "==", "csp")],
             "The monthly report's scorecard: count, rate, YTD, change YTD with the "
             "monthly direction, previous month, target and RAG for each measure.",
             column_config={
@@ -529,7 +731,10 @@ def build_charts() -> dict[str, Chart]:
             },
         ),
         table_agg(
-            "Change YTD by measure", "scorecard", ["measure_name"], ["ytd_change"],
+            "Change YTD by measure",
+            "scorecard",
+            ["measure_name"],
+            ["ytd_change"],
             [simple_filter("area_type", "==", "csp")],
             "YTD change % of each measure against the same period last year.",
             row_limit=100,
@@ -538,36 +743,64 @@ def build_charts() -> dict[str, Chart]:
         fy_line("Serious acquisitive crime", "sac"),
         fy_line("Public place violence", "public_place_violence"),
         pivot(
-            "Every measure: this FY against last FY by month", "scorecard_fy_compare",
-            ["measure_name", "fy_position"], ["fy_month_label"], "total_count",
+            "Every measure: this FY against last FY by month",
+            "scorecard_fy_compare",
+            ["measure_name", "fy_position"],
+            ["fy_month_label"],
+            "total_count",
             [simple_filter("area_type", "==", "csp")],
             "Monthly counts of every crime measure, this financial year and last.",
         ),
         timeseries(
-            "Rates per 1,000 by month", "echarts_timeseries_line", "scorecard", "period_month",
-            True, ["measure_name"], "rate",
-            [simple_filter("measure_code", "IN", PER_1000),
-             simple_filter("area_type", "==", "csp")],
+            "Rates per 1,000 by month",
+            "echarts_timeseries_line",
+            "scorecard",
+            "period_month",
+            True,
+            ["measure_name"],
+            "rate",
+            [
+                simple_filter("measure_code", "IN", PER_1000),
+                simple_filter("area_type", "==", "csp"),
+            ],
             "Year-to-date rate per 1,000 population (per 1,000 households for burglary "
-            "and vehicle crime) at each month.", y_format=",.1f",
+            "and vehicle crime) at each month.",
+            y_format=",.1f",
         ),
         timeseries(
-            "Hate crime by strand", "echarts_timeseries_bar", "scorecard", "period_month",
-            True, ["measure_name"], "total_count",
-            [simple_filter("measure_code", "IN", HATE_STRANDS),
-             simple_filter("area_type", "==", "csp")],
+            "Hate crime by strand",
+            "echarts_timeseries_bar",
+            "scorecard",
+            "period_month",
+            True,
+            ["measure_name"],
+            "total_count",
+            [
+                simple_filter("measure_code", "IN", HATE_STRANDS),
+                simple_filter("area_type", "==", "csp"),
+            ],
             "Hate crimes by strand and month (a crime with several strands counts in each).",
             stack=True,
         ),
         timeseries(
-            "Public place violence and SAC by month", "echarts_timeseries_line", "scorecard",
-            "period_month", True, ["measure_name"], "total_count",
-            [simple_filter("measure_code", "IN", ["public_place_violence", "sac"]),
-             simple_filter("area_type", "==", "csp")],
+            "Public place violence and SAC by month",
+            "echarts_timeseries_line",
+            "scorecard",
+            "period_month",
+            True,
+            ["measure_name"],
+            "total_count",
+            [
+                simple_filter("measure_code", "IN", ["public_place_violence", "sac"]),
+                simple_filter("area_type", "==", "csp"),
+            ],
             "Monthly counts of public place violence and serious acquisitive crime.",
         ),
         table_agg(
-            "Crime by LSOA", "crime_by_lsoa", ["lsoa_name", "lsoa_code"], ["total_count"],
+            "Crime by LSOA",
+            "crime_by_lsoa",
+            ["lsoa_name", "lsoa_code"],
+            ["total_count"],
             [simple_filter("measure_code", "==", "all_crime")],
             "All crime by LSOA over the selected period, highest first (top 50).",
         ),
@@ -576,10 +809,18 @@ def build_charts() -> dict[str, Chart]:
 
 
 # ------------------------------------------------------------------------- dashboards
-def native_filter(fid: str, name: str, col: str, ds: str, *, sort_asc: bool = True,
-                  parents: list[str] | None = None, excluded: list[int] | None = None,
-                  pre_filter: list[dict[str, Any]] | None = None,
-                  description: str = "") -> dict[str, Any]:
+def native_filter(
+    fid: str,
+    name: str,
+    col: str,
+    ds: str,
+    *,
+    sort_asc: bool = True,
+    parents: list[str] | None = None,
+    excluded: list[int] | None = None,
+    pre_filter: list[dict[str, Any]] | None = None,
+    description: str = "",
+) -> dict[str, Any]:
     return {
         "id": f"NATIVE_FILTER-{fid}",
         "name": name,
@@ -605,21 +846,28 @@ def native_filter(fid: str, name: str, col: str, ds: str, *, sort_asc: bool = Tr
     }
 
 
-def dashboard(title: str, slug: str, description: str,
-              layout: list[list[tuple[str, int, int]]], filters: list[dict[str, Any]],
-              charts: dict[str, Chart], chart_ids: dict[str, int]) -> dict[str, Any]:
+def dashboard(
+    title: str,
+    slug: str,
+    description: str,
+    layout: list[list[tuple[str, int, int]]],
+    filters: list[dict[str, Any]],
+    charts: dict[str, Chart],
+    chart_ids: dict[str, int],
+) -> dict[str, Any]:
     position: dict[str, Any] = {
         "DASHBOARD_VERSION_KEY": "v2",
         "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
-        "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [],
-                    "parents": ["ROOT_ID"]},
+        "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
         "HEADER_ID": {"type": "HEADER", "id": "HEADER_ID", "meta": {"text": title}},
     }
     for r, row in enumerate(layout, start=1):
         row_id = f"ROW-{slug}-{r}"
         position["GRID_ID"]["children"].append(row_id)
         position[row_id] = {
-            "type": "ROW", "id": row_id, "children": [],
+            "type": "ROW",
+            "id": row_id,
+            "children": [],
             "parents": ["ROOT_ID", "GRID_ID"],
             "meta": {"background": "BACKGROUND_TRANSPARENT"},
         }
@@ -628,10 +876,17 @@ def dashboard(title: str, slug: str, description: str,
             cid = f"CHART-{chart.uuid[:8]}"
             position[row_id]["children"].append(cid)
             position[cid] = {
-                "type": "CHART", "id": cid, "children": [],
+                "type": "CHART",
+                "id": cid,
+                "children": [],
                 "parents": ["ROOT_ID", "GRID_ID", row_id],
-                "meta": {"width": width, "height": height, "chartId": chart_ids[name],
-                         "uuid": chart.uuid, "sliceName": name},
+                "meta": {
+                    "width": width,
+                    "height": height,
+                    "chartId": chart_ids[name],
+                    "uuid": chart.uuid,
+                    "sliceName": name,
+                },
             }
     in_dash = [chart_ids[n] for row in layout for n, _, _ in row]
     metadata = {
@@ -675,41 +930,78 @@ def build_dashboards(charts: dict[str, Chart]) -> list[dict[str, Any]]:
     chart_ids = {name: i for i, name in enumerate(charts, start=1)}
     csp_only = [simple_filter("area_type", "==", "csp")]
     overview = dashboard(
-        "Community safety overview", "community-safety-overview",
+        "Community safety overview",
+        "community-safety-overview",
         "The monthly scorecard of the partnership, as the performance report shows it.",
         [[("Community safety scorecard", 12, 80)], [("Change YTD by measure", 12, 50)]],
         [
-            native_filter("csp", "CSP", "area_name", "scorecard", pre_filter=csp_only,
-                          description="Community Safety Partnership"),
-            native_filter("fy", "Financial year", "financial_year", "scorecard",
-                          sort_asc=False, description="April to March"),
-            native_filter("month", "Month", "month_label", "scorecard", sort_asc=False,
-                          parents=["fy"], description="Reporting month (latest first)"),
+            native_filter(
+                "csp",
+                "CSP",
+                "area_name",
+                "scorecard",
+                pre_filter=csp_only,
+                description="Community Safety Partnership",
+            ),
+            native_filter(
+                "fy",
+                "Financial year",
+                "financial_year",
+                "scorecard",
+                sort_asc=False,
+                description="April to March",
+            ),
+            native_filter(
+                "month",
+                "Month",
+                "month_label",
+                "scorecard",
+                sort_asc=False,
+                parents=["fy"],
+                description="Reporting month (latest first)",
+            ),
         ],
-        charts, chart_ids,
+        charts,
+        chart_ids,
     )
     fy_charts = [chart_ids[n] for n in charts if "this FY against last FY" in n]
     crime = dashboard(
-        "Crime", "crime",
+        "Crime",
+        "crime",
         "Crime in the partnership: this year against last, rates, hate crime, public "
         "place violence, serious acquisitive crime and crime by LSOA.",
         [
             [("All crime: this FY against last FY by month", 12, 50)],
-            [("Serious acquisitive crime: this FY against last FY by month", 6, 50),
-             ("Public place violence: this FY against last FY by month", 6, 50)],
-            [("Every measure: this FY against last FY by month", 12, 120)],
+            [
+                ("Serious acquisitive crime: this FY against last FY by month", 6, 50),
+                ("Public place violence: this FY against last FY by month", 6, 50),
+            ],
+            [("Every measure: this FY against last FY by month", 12, 130)],
             [("Rates per 1,000 by month", 6, 50), ("Hate crime by strand", 6, 50)],
             [("Public place violence and SAC by month", 6, 60), ("Crime by LSOA", 6, 60)],
         ],
         [
-            native_filter("crime-csp", "CSP", "area_name", "scorecard", pre_filter=csp_only,
-                          description="Community Safety Partnership"),
-            native_filter("crime-fy", "Financial year", "financial_year", "scorecard",
-                          sort_asc=False, excluded=fy_charts,
-                          description="April to March (the this-year-against-last charts "
-                          "always show the two latest years)"),
+            native_filter(
+                "crime-csp",
+                "CSP",
+                "area_name",
+                "scorecard",
+                pre_filter=csp_only,
+                description="Community Safety Partnership",
+            ),
+            native_filter(
+                "crime-fy",
+                "Financial year",
+                "financial_year",
+                "scorecard",
+                sort_asc=False,
+                excluded=fy_charts,
+                description="April to March (the this-year-against-last charts "
+                "always show the two latest years)",
+            ),
         ],
-        charts, chart_ids,
+        charts,
+        chart_ids,
     )
     return [overview, crime]
 
@@ -751,12 +1043,14 @@ def database() -> dict[str, Any]:
 
 def render() -> dict[str, str]:
     """Relative path -> YAML text of every asset file."""
+
     def dump(obj: Any) -> str:
         return yaml.safe_dump(obj, sort_keys=False, allow_unicode=True, width=100)
 
     files = {
-        "metadata.yaml": dump({"version": VERSION, "type": "assets",
-                               "timestamp": "2026-01-01T00:00:00+00:00"}),
+        "metadata.yaml": dump(
+            {"version": VERSION, "type": "assets", "timestamp": "2026-01-01T00:00:00+00:00"}
+        ),
         f"databases/{DB_NAME}.yaml": dump(database()),
     }
     for name, ds in build_datasets().items():
@@ -777,8 +1071,11 @@ def main() -> int:
     args = parser.parse_args()
     files = render()
     if args.check:
-        stale = [p for p, text in files.items()
-                 if not (ASSETS / p).is_file() or (ASSETS / p).read_text() != text]
+        stale = [
+            p
+            for p, text in files.items()
+            if not (ASSETS / p).is_file() or (ASSETS / p).read_text() != text
+        ]
         for p in stale:
             print(f"stale: superset/assets/{p}")
         return 1 if stale else 0

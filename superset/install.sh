@@ -21,9 +21,12 @@ if [[ -z "$UV" ]]; then
   if [[ -x "$ROOT/.tools/bin/uv" ]]; then UV="$ROOT/.tools/bin/uv"
   elif command -v uv >/dev/null 2>&1; then UV="$(command -v uv)"
   else
-    "$PYTHON" -m venv "$HERE/.tools"
-    "$HERE/.tools/bin/pip" install --quiet --disable-pip-version-check uv==0.13.9
-    UV="$HERE/.tools/bin/uv"
+    tools="${XDG_CACHE_HOME:-$HOME/.cache}/csp-superset-uv"
+    [[ -x "$tools/bin/uv" ]] || {
+      "$PYTHON" -m venv "$tools"
+      "$tools/bin/pip" install --quiet --disable-pip-version-check uv==0.13.9
+    }
+    UV="$tools/bin/uv"
   fi
 fi
 

@@ -71,9 +71,16 @@ class Client:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.s = requests.Session()
-        r = self.s.post(f"{self.url}/api/v1/security/login", timeout=timeout, json={
-            "username": username, "password": password, "provider": "db", "refresh": True,
-        })
+        r = self.s.post(
+            f"{self.url}/api/v1/security/login",
+            timeout=timeout,
+            json={
+                "username": username,
+                "password": password,
+                "provider": "db",
+                "refresh": True,
+            },
+        )
         if r.status_code != 200:
             raise RuntimeError(f"login as {username} failed: {r.status_code} {r.text[:200]}")
         self.s.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
@@ -106,7 +113,8 @@ class Client:
 # ------------------------------------------------------------------------------ steps
 def import_assets(c: Client, bundle: bytes) -> None:
     c.req(
-        "POST", "/api/v1/assets/import/",
+        "POST",
+        "/api/v1/assets/import/",
         files={"bundle": ("csp_assets.zip", bundle, "application/zip")},
         data={"overwrite": "true", "passwords": "{}"},
     )
@@ -114,8 +122,11 @@ def import_assets(c: Client, bundle: bytes) -> None:
 
 def dataset_ids(c: Client) -> dict[str, int]:
     rows = c.list_all("/api/v1/dataset/", ["id", "table_name", "database.database_name"])
-    return {r["table_name"]: r["id"] for r in rows
-            if (r.get("database") or {}).get("database_name") == DB_NAME}
+    return {
+        r["table_name"]: r["id"]
+        for r in rows
+        if (r.get("database") or {}).get("database_name") == DB_NAME
+    }
 
 
 def database_id(c: Client) -> int:
@@ -139,7 +150,9 @@ def role_permissions(c: Client, role_id: int) -> list[dict[str, Any]]:
     return c.req("GET", f"/api/v1/security/roles/{role_id}/permissions/")["result"]
 
 
-def upsert_roles(c: Client, spec: dict[str, Any], datasets: dict[str, int], db_id: int) -> dict[str, int]:
+def upsert_roles(
+    c: Client, spec: dict[str, Any], datasets: dict[str, int], db_id: int
+) -> dict[str, int]:
     roles = role_ids(c)
     pvms = c.list_all("/api/v1/security/permissions-resources/")
     pvm_id = {(p["permission"]["name"], p["view_menu"]["name"]): p["id"] for p in pvms}
@@ -167,8 +180,11 @@ def upsert_roles(c: Client, spec: dict[str, Any], datasets: dict[str, int], db_i
         rid = upsert_role(c, name, roles)
         current = {p["id"] for p in role_permissions(c, rid)}
         if current != wanted:
-            c.req("POST", f"/api/v1/security/roles/{rid}/permissions",
-                  json={"permission_view_menu_ids": sorted(wanted)})
+            c.req(
+                "POST",
+                f"/api/v1/security/roles/{rid}/permissions",
+                json={"permission_view_menu_ids": sorted(wanted)},
+            )
     return roles
 
 
@@ -182,8 +198,13 @@ def csp_role_name(name: str) -> str:
     return f"CSP {name}"
 
 
-def upsert_rls(c: Client, rls: dict[str, Any], datasets: dict[str, int],
-               assets: list[dict[str, Any]], roles: dict[str, int]) -> None:
+def upsert_rls(
+    c: Client,
+    rls: dict[str, Any],
+    datasets: dict[str, int],
+    assets: list[dict[str, Any]],
+    roles: dict[str, int],
+) -> None:
     unrestricted = set(rls.get("unrestricted") or [])
     tables = []
     for ds in assets:
@@ -223,7 +244,9 @@ def upsert_rls(c: Client, rls: dict[str, Any], datasets: dict[str, int],
             c.req("POST", "/api/v1/rowlevelsecurity/", json=body)
 
 
-def upsert_users(c: Client, spec: dict[str, Any], rls: dict[str, Any], roles: dict[str, int]) -> None:
+def upsert_users(
+    c: Client, spec: dict[str, Any], rls: dict[str, Any], roles: dict[str, int]
+) -> None:
     demo = os.environ.get("CSP_DEMO") == "1"
     existing = {u["username"]: u for u in c.list_all("/api/v1/security/users/")}
     for u in spec["users"]:
@@ -239,8 +262,10 @@ def upsert_users(c: Client, spec: dict[str, Any], rls: dict[str, Any], roles: di
             u.get("demo_password", "") if demo else ""
         )
         body: dict[str, Any] = {
-            "first_name": u["first_name"], "last_name": u["last_name"],
-            "email": u["email"], "active": True,
+            "first_name": u["first_name"],
+            "last_name": u["last_name"],
+            "email": u["email"],
+            "active": True,
             "roles": sorted(roles[r] for r in role_names),
         }
         if password:
@@ -258,8 +283,12 @@ def refresh(c: Client) -> None:
     ids = dataset_ids(c)
     for ds_id in ids.values():
         c.req("PUT", f"/api/v1/dataset/{ds_id}/refresh")
-    c.req("POST", "/api/v1/cachekey/invalidate", ok=(200, 201, 204),
-          json={"datasource_uids": [f"{i}__table" for i in ids.values()]})
+    c.req(
+        "POST",
+        "/api/v1/cachekey/invalidate",
+        ok=(200, 201, 204),
+        json={"datasource_uids": [f"{i}__table" for i in ids.values()]},
+    )
 
 
 def provision(url: str, username: str, password: str) -> dict[str, Any]:
@@ -276,9 +305,13 @@ def provision(url: str, username: str, password: str) -> dict[str, Any]:
     roles = upsert_roles(c, roles_spec, datasets, db_id)
     upsert_rls(c, rls, datasets, asset_datasets(), roles)
     upsert_users(c, users, rls, roles)
-    summary = {"datasets": len(datasets), "roles": len(roles_spec["roles"]),
-               "users": len(users["users"]), "rls_rules": len(rls["csps"]),
-               "seconds": round(time.monotonic() - t0, 1)}
+    summary = {
+        "datasets": len(datasets),
+        "roles": len(roles_spec["roles"]),
+        "users": len(users["users"]),
+        "rls_rules": len(rls["csps"]),
+        "seconds": round(time.monotonic() - t0, 1),
+    }
     return summary
 
 
@@ -289,9 +322,23 @@ def main() -> int:
     )
     parser.add_argument("--url", default=default_url)
     parser.add_argument("--username", default="admin")
-    parser.add_argument("--refresh", action="store_true",
-                        help="only refresh datasets and drop cached results (after a publish)")
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="only refresh datasets and drop cached results (after a publish)",
+    )
+    parser.add_argument(
+        "--if-running",
+        action="store_true",
+        help="exit 0 without doing anything when Superset does not answer",
+    )
     args = parser.parse_args()
+    if args.if_running:
+        try:
+            requests.get(f"{args.url.rstrip('/')}/health", timeout=5).raise_for_status()
+        except requests.RequestException:
+            print(f"Superset not running at {args.url}: nothing to do")
+            return 0
     password = os.environ.get("SUPERSET_ADMIN_PASSWORD") or (
         "admin" if os.environ.get("CSP_DEMO") == "1" else ""
     )

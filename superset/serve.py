@@ -73,9 +73,7 @@ def install(env: dict[str, str]) -> None:
 def initialise(env: dict[str, str]) -> None:
     """`superset db upgrade` + `superset init` + admin user, skipped when already done."""
     lock = (HERE / "requirements.lock").read_bytes()
-    key = hashlib.sha256(
-        lock + env.get("SUPERSET_DATABASE_URI", "sqlite").encode()
-    ).hexdigest()
+    key = hashlib.sha256(lock + env.get("SUPERSET_DATABASE_URI", "sqlite").encode()).hexdigest()
     home = Path(env["SUPERSET_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     stamp = home / ".initialised"
@@ -89,8 +87,24 @@ def initialise(env: dict[str, str]) -> None:
     run([superset, "init"], env)
     pw = admin_password(env)
     # Creates the admin once; provisioning keeps its password and roles in step.
-    run([superset, "fab", "create-admin", "--username", "admin", "--firstname", "Admin",
-         "--lastname", "User", "--email", "admin@csp.example", "--password", pw], env)
+    run(
+        [
+            superset,
+            "fab",
+            "create-admin",
+            "--username",
+            "admin",
+            "--firstname",
+            "Admin",
+            "--lastname",
+            "User",
+            "--email",
+            "admin@csp.example",
+            "--password",
+            pw,
+        ],
+        env,
+    )
     stamp.write_text(key)
     print(f"Superset metadata initialised in {time.monotonic() - t0:.0f}s", flush=True)
 
@@ -114,22 +128,34 @@ def start_server(env: dict[str, str]) -> subprocess.Popen:
     host, port = env["SUPERSET_HOST"], env["SUPERSET_PORT"]
     cmd = [
         venv_bin(env, "gunicorn"),
-        "--bind", f"{host}:{port}",
-        "--workers", env.get("SUPERSET_WORKERS", "2"),
-        "--worker-class", "gthread",
-        "--threads", env.get("SUPERSET_THREADS", "8"),
-        "--timeout", "120",
-        "--limit-request-line", "0",
-        "--limit-request-field_size", "0",
-        "--log-level", "warning",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        env.get("SUPERSET_WORKERS", "2"),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        env.get("SUPERSET_THREADS", "8"),
+        "--timeout",
+        "120",
+        "--limit-request-line",
+        "0",
+        "--limit-request-field_size",
+        "0",
+        "--log-level",
+        "warning",
         "superset.app:create_app()",
     ]
     return subprocess.Popen(cmd, env=env, start_new_session=True)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Install, initialise, serve and provision Superset")
-    parser.add_argument("--init-only", action="store_true", help="install and initialise, then exit")
+    parser = argparse.ArgumentParser(
+        description="Install, initialise, serve and provision Superset"
+    )
+    parser.add_argument(
+        "--init-only", action="store_true", help="install and initialise, then exit"
+    )
     parser.add_argument("--no-provision", action="store_true")
     parser.add_argument("--no-install", action="store_true")
     args = parser.parse_args()
@@ -156,12 +182,19 @@ def main() -> int:
         if not args.no_provision:
             subprocess.run(
                 [venv_bin(env, "python"), str(HERE / "provision.py"), "--url", url],
-                env=env, check=True,
+                env=env,
+                check=True,
             )
         print(f"Superset ready in {time.monotonic() - t0:.0f}s: {url}", flush=True)
-        print(f"  log in as admin / {admin_password(env)}"
-              + ("  (demo users: see superset/security/users.yaml)"
-                 if env.get("CSP_DEMO") == "1" else ""), flush=True)
+        print(
+            f"  log in as admin / {admin_password(env)}"
+            + (
+                "  (demo users: see superset/security/users.yaml)"
+                if env.get("CSP_DEMO") == "1"
+                else ""
+            ),
+            flush=True,
+        )
         return proc.wait()
     finally:
         if proc.poll() is None:

@@ -55,7 +55,9 @@ def _count(serving: Path, measure: str, area: str, month: date) -> int | None:
 
 
 @pytest.fixture
-def landed(csp_env: Path, realdata_dir: Path) -> Path:
+def landed(csp_env: Path, realdata_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # an ephemeral Dagster instance, never the developer's $DAGSTER_HOME
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
     folder = csp_env / "landing" / "police_street"
     folder.mkdir(parents=True)
     src = realdata_dir / "police_uk" / REAL_FILE

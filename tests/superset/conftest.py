@@ -62,9 +62,16 @@ class SupersetServer:
 
     def provision(self) -> str:
         out = subprocess.run(
-            [str(SUPERSET_DIR / ".venv" / "bin" / "python"), str(SUPERSET_DIR / "provision.py"),
-             "--url", self.url],
-            env=self.env, capture_output=True, text=True, timeout=300,
+            [
+                str(SUPERSET_DIR / ".venv" / "bin" / "python"),
+                str(SUPERSET_DIR / "provision.py"),
+                "--url",
+                self.url,
+            ],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert out.returncode == 0, out.stdout + out.stderr
         return out.stdout
@@ -93,21 +100,27 @@ def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supers
     make_warehouse(warehouse)
     port = free_port()
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(("SUPERSET_", "CSP_")) and k not in ("VIRTUAL_ENV", "PYTHONPATH")
     }
-    env.update({
-        "CSP_DATA_DIR": str(data),
-        "CSP_DEMO": "1",
-        "SUPERSET_PORT": str(port),
-        "SUPERSET_WORKERS": "2",
-        "SUPERSET_ADMIN_PASSWORD": DEMO_LOGINS["admin"],
-    })
+    env.update(
+        {
+            "CSP_DATA_DIR": str(data),
+            "CSP_DEMO": "1",
+            "SUPERSET_PORT": str(port),
+            "SUPERSET_WORKERS": "2",
+            "SUPERSET_ADMIN_PASSWORD": DEMO_LOGINS["admin"],
+        }
+    )
     log = data / "superset.log"
     with log.open("w") as fh:
         proc = subprocess.Popen(
-            [sys.executable, str(SUPERSET_DIR / "serve.py")], env=env, stdout=fh,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, str(SUPERSET_DIR / "serve.py")],
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 900

@@ -20,10 +20,18 @@ AREAS = [
     ("E23000032", "Kent", "force", 1900000, 800000, 14000),
 ]
 LSOAS = {
-    "E22000307": [("E01016700", "Milton Keynes 001A"), ("E01016701", "Milton Keynes 001B"),
-                  ("E01016702", "Milton Keynes 002A"), ("E01016703", "Milton Keynes 003C")],
-    "E22000143": [("E01016000", "Medway 001A"), ("E01016001", "Medway 002B"),
-                  ("E01016002", "Medway 003A"), ("E01016003", "Medway 004D")],
+    "E22000307": [
+        ("E01016700", "Milton Keynes 001A"),
+        ("E01016701", "Milton Keynes 001B"),
+        ("E01016702", "Milton Keynes 002A"),
+        ("E01016703", "Milton Keynes 003C"),
+    ],
+    "E22000143": [
+        ("E01016000", "Medway 001A"),
+        ("E01016001", "Medway 002B"),
+        ("E01016002", "Medway 003A"),
+        ("E01016003", "Medway 004D"),
+    ],
 }
 # measure_code, measure_name, share of all_crime, rate denominator, rate per
 MEASURES = [
@@ -40,13 +48,21 @@ MEASURES = [
     ("hate_crime_race", "Hate crime - race", 0.017, "population", 100000),
     ("hate_crime_religion", "Hate crime - religion", 0.002, "population", 100000),
     ("hate_crime_disability", "Hate crime - disability", 0.003, "population", 100000),
-    ("hate_crime_sexual_orientation", "Hate crime - sexual orientation", 0.003, "population", 100000),
+    (
+        "hate_crime_sexual_orientation",
+        "Hate crime - sexual orientation",
+        0.003,
+        "population",
+        100000,
+    ),
     ("hate_crime_transgender", "Hate crime - transgender", 0.001, "population", 100000),
     ("asb_police", "ASB incidents reported to the police", 0.45, None, None),
 ]
 
 
-def build_serving(path: Path, bump: int = 0, start: str = "2024-04-01", end: str = "2026-09-01") -> Path:
+def build_serving(
+    path: Path, bump: int = 0, start: str = "2024-04-01", end: str = "2026-09-01"
+) -> Path:
     """Write a serving file at `path` (atomically: temp file then os.replace)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,8 +17,14 @@ pytestmark = [pytest.mark.superset, pytest.mark.browser]
 
 CHROMIUM = os.environ.get("CSP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 ERROR_TEXTS = ["No results", "Unexpected error", "Error:", "An error occurred"]
@@ -67,15 +73,19 @@ def test_manager_sees_every_dashboard_render(superset_server, admin, dashboard_c
             page.mouse.wheel(0, 2000)
             loading = page.locator('[data-test="loading-indicator"]:visible').count()
             rendered = page.locator(
-                '[data-test="dashboard-component-chart-holder"] '
-                ':is(canvas, svg, table):visible'
+                '[data-test="dashboard-component-chart-holder"] :is(canvas, svg, table):visible'
             )
             per_chart = [
                 holders.nth(i).locator(":is(canvas, svg, table)").count() > 0
                 for i in range(holders.count())
             ]
-            if (holders.count() == n_charts and all(per_chart) and not loading
-                    and len(responses) >= n_charts and rendered.count()):
+            if (
+                holders.count() == n_charts
+                and all(per_chart)
+                and not loading
+                and len(responses) >= n_charts
+                and rendered.count()
+            ):
                 break
             assert time.monotonic() < deadline, (
                 f"{dash['dashboard_title']}: {holders.count()}/{n_charts} charts, "

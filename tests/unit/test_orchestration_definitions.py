@@ -110,11 +110,10 @@ def test_jobs_schedule_and_sensors(repo):
     assert {"landing_sensor", "build_after_ingest_sensor"} <= sensors
 
 
-def test_landing_sensor_evaluates(repo, tmp_path, monkeypatch):
-    landing = tmp_path / "landing"
+def test_landing_sensor_evaluates(repo, csp_env):
+    landing = csp_env / "landing"
     (landing / "police_street").mkdir(parents=True)
     (landing / "police_street" / "2019-01-kent-street.csv").write_text("x")
-    monkeypatch.setenv("CSP_LANDING_DIR", str(landing))
     sensor = repo.get_sensor_def("landing_sensor")
     with dg.instance_for_test() as instance:
         result = sensor.evaluate_tick(

@@ -79,3 +79,37 @@ def test_sensor_skips_months_outside_partitions(tmp_path: Path):
         tmp_path, {"police_street": True}, {}, valid_partition_keys={"2024-03-01"}
     )
     assert requests == [] and "outside the partitions" in skipped[0]
+
+
+def test_sensor_does_not_request_files_already_in_the_warehouse(tmp_path: Path):
+    _touch(tmp_path / "police_street" / "2024-03-a-street.csv")
+    _touch(tmp_path / "police_street" / "2024-04-a-street.csv")
+    requests, cursor, _ = plan_landing_requests(
+        tmp_path,
+        {"police_street": True},
+        {},
+        already_loaded=lambda source, path: path.name.startswith("2024-03"),
+    )
+    assert [r.partition_key for r in requests] == ["2024-04-01"]
+    assert set(cursor) == {
+        "police_street/2024-03-a-street.csv",
+        "police_street/2024-04-a-street.csv",
+    }
+
+
+def test_loaded_hashes_reads_raw_loads(tmp_path: Path):
+    import duckdb
+
+    from orchestration.defs.ingest.sensors import loaded_hashes
+
+    wh = tmp_path / "warehouse.duckdb"
+    assert loaded_hashes(wh) == set()
+    con = duckdb.connect(str(wh))
+    con.execute("CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw._loads (source VARCHAR, file_hash VARCHAR, status VARCHAR)")
+    con.execute(
+        "INSERT INTO raw._loads VALUES ('police_street', 'h1', 'loaded'), "
+        "('police_street', 'h2', 'rejected'), ('police_crime', 'h3', 'skipped_duplicate')"
+    )
+    con.close()
+    assert loaded_hashes(wh) == {("police_street", "h1"), ("police_crime", "h3")}
