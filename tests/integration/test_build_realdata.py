@@ -1,0 +1,102 @@
+"""`make build` with only the eleven real data.police.uk files in the landing folder.
+
+Every file's month must give, for Milton Keynes and Medway, `all_crime` and `asb_police`
+equal to an independent count of the CSV (the csv module, never the loader), and the
+rows without an LSOA must be kept at force level and reported, never dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration import build
+
+pytestmark = pytest.mark.slow
+
+CSPS = {"E22000307": "Milton Keynes", "E22000143": "Medway"}
+FORCES = {"thames-valley": "E23000029", "kent": "E23000032"}
+
+
+def _count_file(path: Path) -> Counter:
+    """(area, measure) -> rows, counted straight from the CSV."""
+    counts: Counter = Counter()
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        for row in csv.DictReader(f):
+            measure = "asb_police" if row["Crime type"] == "Anti-social behaviour" else "all_crime"
+            counts[("force", measure)] += 1
+            if not row["LSOA code"]:
+                counts[("force", "no_lsoa")] += 1
+            for code, district in CSPS.items():
+                if row["LSOA name"].startswith(district + " "):
+                    counts[(code, measure)] += 1
+    return counts
+
+
+def test_real_files_only_give_independent_counts(csp_env, realdata_dir, monkeypatch, capsys):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    folder = csp_env / "landing" / "police_street"
+    folder.mkdir(parents=True)
+    files = sorted((realdata_dir / "police_uk").glob("*-street.csv"))
+    assert len(files) == 11
+    for f in files:
+        shutil.copy(f, folder / f.name)
+
+    assert build.main(["--no-demo"]) == 0
+    assert "result: OK" in capsys.readouterr().out
+
+    con = duckdb.connect(str(csp_env / "serving.duckdb"), read_only=True)
+    try:
+        scorecard = {
+            (area, measure, month): count
+            for area, measure, month, count in con.execute(
+                "SELECT area_code, measure_code, period_month, count FROM main.scorecard "
+                "WHERE measure_code IN ('all_crime', 'asb_police')"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+
+    checked = 0
+    no_lsoa_total = 0
+    for f in files:
+        year, month, force_slug = f.name[:4], f.name[5:7], f.name[8:].removesuffix("-street.csv")
+        period = date(int(year), int(month), 1)
+        counts = _count_file(f)
+        force_code = FORCES[force_slug]
+        for measure in ("all_crime", "asb_police"):
+            # the force level keeps every published row, with or without an LSOA
+            assert scorecard[(force_code, measure, period)] == counts[("force", measure)], f.name
+            for code in CSPS:
+                if FORCES["thames-valley" if code == "E22000307" else "kent"] != force_code:
+                    continue
+                assert counts[(code, measure)] > 0
+                assert scorecard[(code, measure, period)] == counts[(code, measure)], (
+                    f.name,
+                    code,
+                    measure,
+                )
+                checked += 1
+        no_lsoa_total += counts[("force", "no_lsoa")]
+    assert checked == 22  # 11 files x 2 measures, each for the CSP in that file's force
+
+    # the rows without an LSOA are reported by the load, one warning per file that has them
+    wh = duckdb.connect(str(csp_env / "warehouse.duckdb"), read_only=True)
+    try:
+        raw_no_lsoa = wh.execute(
+            "SELECT count(*) FROM raw.police_street WHERE lsoa_code IS NULL"
+        ).fetchone()[0]
+        warned = wh.execute(
+            "SELECT count(*) FROM raw._loads WHERE status = 'loaded' AND "
+            "len(list_filter(warnings, w -> w LIKE '%no LSOA code%')) > 0"
+        ).fetchone()[0]
+    finally:
+        wh.close()
+    assert raw_no_lsoa == no_lsoa_total > 0
+    assert warned == 11

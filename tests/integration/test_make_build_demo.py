@@ -1,0 +1,68 @@
+"""`make build` on a fresh data folder: demo data, the whole graph, a published scorecard.
+
+Every crime measure must be there for both demo CSPs for every month of the demo period.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import date
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CRIME_MEASURES = {
+    "all_crime", "sac", "domestic_burglary", "vehicle_crime", "public_place_violence",
+    "robbery_personal", "violence_with_injury", "violence_without_injury", "criminal_damage",
+    "hate_crime_total", "hate_crime_race", "hate_crime_religion", "hate_crime_disability",
+    "hate_crime_sexual_orientation", "hate_crime_transgender", "asb_police",
+}  # fmt: skip
+DEMO_CSPS = ("E22000307", "E22000143")
+FIRST, LAST = date(2023, 4, 1), date(2026, 9, 1)  # the demo generator's default period
+
+
+def _months(first: date, last: date) -> list[date]:
+    out, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append(date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def test_make_build_publishes_every_crime_measure_for_both_demo_csps(tmp_path, repo_root):
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CSP_", "DAGSTER_"))}
+    env.update(CSP_DATA_DIR=str(data), CSP_DEMO="1")
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "build"],
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    assert "result: OK" in proc.stdout
+
+    con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT area_code, measure_code, period_month, count, ytd_count FROM main.scorecard "
+            "WHERE area_type = 'csp' AND area_code IN (?, ?)",
+            list(DEMO_CSPS),
+        ).fetchall()
+    finally:
+        con.close()
+
+    have = {(a, m, p): (c, y) for a, m, p, c, y in rows}
+    for area in DEMO_CSPS:
+        for measure in CRIME_MEASURES:
+            for month in _months(FIRST, LAST):
+                count, ytd = have[(area, measure, month)]
+                assert count is not None and ytd is not None, (area, measure, month)
+    assert len(have) == len(DEMO_CSPS) * len(CRIME_MEASURES) * len(_months(FIRST, LAST))
+    # a sanity figure: Milton Keynes records well over a thousand crimes a month in the demo
+    assert have[("E22000307", "all_crime", date(2025, 6, 1))][0] > 1000
