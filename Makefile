@@ -13,13 +13,14 @@ export CSP_LANDING_DIR ?= $(CSP_DATA_DIR)/landing
 export CSP_WAREHOUSE_PATH ?= $(CSP_DATA_DIR)/warehouse.duckdb
 export CSP_DEMO ?= 1
 export DAGSTER_PORT ?= 3000
+export SUPERSET_PORT ?= 8088
 export DAGSTER_HOME ?= $(CSP_DATA_DIR)/.dagster
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install build up test lint bench docs clean
+.PHONY: help install superset-install chromium build up test lint bench clean
 
 help:
-	@echo "make up     install, build the warehouse on demo data, serve the Dagster UI"
+	@echo "make up     install, build the warehouse on demo data, serve Superset and the Dagster UI"
 	@echo "make test   install and run the whole test suite"
 	@echo "make build  run the whole pipeline once (ingest, dbt build, publish) and exit"
 	@echo "make bench  print measured timings"
@@ -34,21 +35,35 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.installed
 
+# Superset lives in its own venv (its pins conflict with dbt's); the script is idempotent.
+superset-install: $(UV)
+	UV=$(CURDIR)/$(UV) PYTHON=$(PYTHON) bash superset/install.sh
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download fails here).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "install Debian's chromium (sudo apt-get install chromium) for the browser tests"; exit 1; fi; }
+
 build: install
 	$(RUN) python -m orchestration.build
 
-up: install
+up: install superset-install
 	@mkdir -p "$(DAGSTER_HOME)"
+	@[ -f "$(DAGSTER_HOME)/dagster.yaml" ] || cp orchestration/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
 	@if [ ! -f "$(CSP_DATA_DIR)/serving.duckdb" ]; then $(RUN) python -m orchestration.build; fi
 	@echo "Dagster UI:   http://127.0.0.1:$(DAGSTER_PORT)"
 	@echo "Serving file: $(CSP_DATA_DIR)/serving.duckdb"
-	$(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(PYTHON) superset/serve.py --no-install & \
+	  $(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(DAGSTER_PORT) & \
+	  wait
 
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 
-test: install
+test: install superset-install chromium
 	$(RUN) ruff check .
 	$(RUN) pytest -q
 
@@ -56,4 +71,4 @@ bench: install
 	$(RUN) python scripts/bench.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) dbt_project/target dbt_project/logs
+	rm -rf $(VENV) $(TOOLS) superset/.venv dbt_project/target dbt_project/logs
