@@ -5,9 +5,10 @@
 2. Ingest: for each source, each run of consecutive months present in
    ``$CSP_LANDING_DIR/<source>/`` is loaded by one single-run backfill of ``raw/<source>``.
 3. ``build_and_publish_job``: dbt build (tests as asset checks), then publish the serving
-   file (skipped when dbt failed).
+   file (skipped when dbt failed), then refresh Superset (``superset_dashboards``: "Superset
+   not running: skipped" when it is down).
 4. Print a summary; exit 1 if anything failed (a rejected file, a dbt model or test
-   failure, a publish failure), else 0.
+   failure, a publish failure, a running Superset that could not be refreshed), else 0.
 
 Runs use ``$DAGSTER_HOME``'s instance when it is set, ``$CSP_DATA_DIR/.dagster`` with
 ``--persist`` (so ``dagster dev`` with that ``DAGSTER_HOME`` shows the build's runs), else
@@ -41,6 +42,7 @@ class BuildSummary:
     build_failures: list[str] = field(default_factory=list)
     serving_path: Path | None = None
     serving_rows: dict[str, int] = field(default_factory=dict)
+    superset: str | None = None
     demo_generated: bool = False
     elapsed: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
@@ -85,6 +87,8 @@ class BuildSummary:
             lines.append(f"serving: {self.serving_path} ({rows})")
         else:
             lines.append("serving: NOT published (the previous serving file, if any, is kept)")
+        if self.superset is not None:
+            lines.append(f"superset: {self.superset}")
         phases = ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items())
         lines.append(f"elapsed: {self.elapsed:.1f} s" + (f" ({phases})" if phases else ""))
         lines.append("result: " + ("OK" if self.ok else "FAILED"))
@@ -228,7 +232,7 @@ def _dated(name: str) -> bool:
 def run_build_and_publish(
     defs: Any, instance: Any, summary: BuildSummary, verbose: bool = False
 ) -> None:
-    from orchestration.defs.common import BUILD_JOB
+    from orchestration.defs.common import BUILD_JOB, SUPERSET_ASSET
 
     print("dbt build and publish", flush=True)
     job = defs.resolve_job_def(BUILD_JOB)
@@ -245,6 +249,8 @@ def run_build_and_publish(
                 metadata = materialization.metadata
                 summary.serving_path = Path(metadata["path"].value)
                 summary.serving_rows = dict(metadata["row_counts"].value)
+            elif materialization.asset_key.path == [SUPERSET_ASSET]:
+                summary.superset = str(materialization.metadata["result"].value)
             else:
                 summary.dbt_materialized += 1
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":

@@ -30,3 +30,22 @@
     {%- for m in crime_measures() -%}{%- do codes.append(m['code']) -%}{%- endfor -%}
     {{ return(codes) }}
 {% endmacro %}
+
+{#- One row per counted event per crime measure (a crime or ASB incident counted by the
+    measure's flag): measure_code, period_month, force_code, lsoa_code, csp_code, source.
+    Shared by int_scorecard__crime_monthly (CSP / force counts) and crime_by_lsoa_month
+    (LSOA counts), so both count exactly the same events. -#}
+{% macro crime_measure_events() %}
+    {%- for m in crime_measures() %}
+    select
+        '{{ m.code }}' as measure_code,
+        period_month,
+        force_code,
+        lsoa_code,
+        csp_code,
+        source
+    from {{ ref('int_asb__police_incidents') if m.basis == 'asb' else ref('int_crime__unioned') }}
+    where {{ m.flag }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+{% endmacro %}

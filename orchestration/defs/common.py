@@ -17,7 +17,10 @@ INGEST_GROUP = "ingest"
 PUBLISH_GROUP = "publish"
 
 #: Marts the serving file is published from (aggregates only; never ``fct_crime``).
-SERVING_TABLES: tuple[str, ...] = ("scorecard", "dim_area", "dim_date")
+SERVING_TABLES: tuple[str, ...] = ("scorecard", "dim_area", "dim_date", "crime_by_lsoa_month")
+
+#: The asset that refreshes Superset's datasets after each publish.
+SUPERSET_ASSET = "superset_dashboards"
 
 #: Dagster job names.
 INGEST_JOB = "ingest_job"

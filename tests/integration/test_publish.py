@@ -8,7 +8,13 @@ import pytest
 from orchestration.defs.publish.serving import PublishError, publish_serving
 
 
-def _warehouse(path: Path, scorecard_rows: int = 3, with_dim_date: bool = True) -> Path:
+def _warehouse(
+    path: Path,
+    scorecard_rows: int = 3,
+    with_dim_date: bool = True,
+    with_lsoa: bool = True,
+    lsoa_person_column: bool = False,
+) -> Path:
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA IF NOT EXISTS main_marts")
     con.execute("DROP TABLE IF EXISTS main_marts.scorecard")
@@ -28,6 +34,17 @@ def _warehouse(path: Path, scorecard_rows: int = 3, with_dim_date: bool = True) 
         )
     else:
         con.execute("DROP TABLE IF EXISTS main_marts.dim_date")
+    con.execute("DROP TABLE IF EXISTS main_marts.crime_by_lsoa_month")
+    if with_lsoa:
+        con.execute(
+            "CREATE TABLE main_marts.crime_by_lsoa_month AS SELECT 'E01000001' AS lsoa_code, "
+            "'Milton Keynes 001A' AS lsoa_name, 'E22000307' AS csp_code, "
+            "'Milton Keynes' AS csp_name, DATE '2024-01-01' AS period_month, "
+            "'2023/24' AS financial_year, m AS measure_code, m AS measure_name, "
+            "2::BIGINT AS count"
+            + (", 'v1' AS victim_ref" if lsoa_person_column else "")
+            + " FROM (VALUES ('all_crime'), ('asb_police')) t(m)"
+        )
     con.execute(
         "CREATE OR REPLACE TABLE main_marts.fct_crime AS "
         "SELECT 'c1' AS crime_ref, 'v1' AS victim_ref, 'E22000307' AS area_code"
@@ -52,10 +69,28 @@ def test_publish_copies_aggregates_only(tmp_path: Path):
     warehouse = _warehouse(tmp_path / "warehouse.duckdb")
     serving = tmp_path / "serving.duckdb"
     counts = publish_serving(warehouse, serving)
-    assert counts == {"scorecard": 3, "dim_area": 1, "dim_date": 1}
+    assert counts == {"scorecard": 3, "dim_area": 1, "dim_date": 1, "crime_by_lsoa_month": 2}
     tables = _tables(serving)
-    assert {"scorecard", "dim_area", "dim_date"} <= tables
+    assert {"scorecard", "dim_area", "dim_date", "crime_by_lsoa_month"} <= tables
     assert "fct_crime" not in tables
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        columns = [r[0] for r in con.execute("DESCRIBE main.crime_by_lsoa_month").fetchall()]
+        logged = dict(con.execute("SELECT table_name, row_count FROM main._publish_log").fetchall())
+    finally:
+        con.close()
+    assert columns == [
+        "lsoa_code",
+        "lsoa_name",
+        "csp_code",
+        "csp_name",
+        "period_month",
+        "financial_year",
+        "measure_code",
+        "measure_name",
+        "count",
+    ]
+    assert logged == counts
     # no temporary files left beside it
     assert sorted(p.name for p in tmp_path.iterdir()) == ["serving.duckdb", "warehouse.duckdb"]
 
@@ -88,6 +123,8 @@ def test_reader_of_old_file_keeps_reading_across_swap(tmp_path: Path):
     [
         (lambda wh: _warehouse(wh, scorecard_rows=0), "empty"),
         (lambda wh: _warehouse(wh, with_dim_date=False), "dim_date not found"),
+        (lambda wh: _warehouse(wh, with_lsoa=False), "crime_by_lsoa_month not found"),
+        (lambda wh: _warehouse(wh, lsoa_person_column=True), "person-level"),
     ],
 )
 def test_failed_publish_leaves_old_serving_file(tmp_path: Path, break_it, message):

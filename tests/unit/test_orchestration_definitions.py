@@ -36,7 +36,9 @@ def test_asset_keys(repo):
         _key("fct_crime"),
         _key("dim_area"),
         _key("dim_date"),
+        _key("crime_by_lsoa_month"),
         _key("serving"),
+        _key("superset_dashboards"),
     ]:
         assert key in keys, key
 
@@ -80,8 +82,31 @@ def test_groups_follow_dbt_folders(repo):
 def test_serving_is_downstream_of_marts_but_not_fct_crime(repo):
     node = repo.asset_graph.get(_key("serving"))
     assert node.group_name == "publish"
-    assert {_key("scorecard"), _key("dim_area"), _key("dim_date")} <= set(node.parent_keys)
+    assert {
+        _key("scorecard"),
+        _key("dim_area"),
+        _key("dim_date"),
+        _key("crime_by_lsoa_month"),
+    } <= set(node.parent_keys)
     assert _key("fct_crime") not in node.parent_keys
+
+
+def test_superset_refresh_is_downstream_of_serving(repo):
+    node = repo.asset_graph.get(_key("superset_dashboards"))
+    assert node.group_name == "publish"
+    assert set(node.parent_keys) == {_key("serving")}
+    for job_name in ("build_and_publish_job", "publish_job"):
+        job = repo.get_job(job_name)
+        assert _key("superset_dashboards") in job.asset_layer.executable_asset_keys, job_name
+
+
+def test_lsoa_mart_is_checked_against_the_scorecard(repo):
+    checks = {
+        c for c in repo.asset_graph.asset_check_keys if c.asset_key == _key("crime_by_lsoa_month")
+    }
+    names = {c.name for c in checks}
+    assert "assert_crime_by_lsoa_month_sums_to_scorecard" in names
+    assert any(n.startswith("unique_combination_of_columns") for n in names)
 
 
 def test_dbt_tests_are_asset_checks(repo):

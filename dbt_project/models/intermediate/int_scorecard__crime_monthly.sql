@@ -68,17 +68,7 @@ measures as (
 
 events as (
 
-    {%- for m in crime_measures() %}
-    select
-        '{{ m.code }}' as measure_code,
-        period_month,
-        force_code,
-        csp_code,
-        source
-    from {{ ref('int_asb__police_incidents') if m.basis == 'asb' else ref('int_crime__unioned') }}
-    where {{ m.flag }}
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    {{ crime_measure_events() }}
 
 ),
 

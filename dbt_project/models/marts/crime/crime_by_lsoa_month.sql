@@ -1,0 +1,83 @@
+-- Crime counts by LSOA: one row per LSOA × month × crime measure (aggregates only, no
+-- person-level column), for the LSOAs of every CSP the scorecard covers.
+-- The months and the source counted for each (CSP, month, measure) are the scorecard's own
+-- (int_scorecard__crime_monthly at area_type 'csp', months with data only): the LSOA counts
+-- of a CSP and month add up to the scorecard's CSP count. Every LSOA of the CSP has a row
+-- for each such month (0 when no event was counted there); months without data for the
+-- measure's source have no rows. Events come from the shared macro crime_measure_events().
+with
+
+csp_months as (
+
+    select measure_code, area_code as csp_code, period_month, source
+    from {{ ref('int_scorecard__crime_monthly') }}
+    where area_type = 'csp'
+      and source is not null
+
+),
+
+lsoas as (
+
+    select
+        lsoa.area_code as lsoa_code,
+        lsoa.area_name as lsoa_name,
+        lsoa.csp_code,
+        csp.area_name as csp_name
+    from {{ ref('dim_area') }} as lsoa
+    left join {{ ref('dim_area') }} as csp
+        on csp.area_code = lsoa.csp_code
+       and csp.area_type = 'csp'
+    where lsoa.area_type = 'lsoa'
+      and lsoa.csp_code is not null
+
+),
+
+events as (
+
+    {{ crime_measure_events() }}
+
+),
+
+lsoa_counts as (
+
+    select measure_code, lsoa_code, csp_code, period_month, source, count(*) as n
+    from events
+    where lsoa_code is not null
+      and csp_code is not null
+    group by all
+
+),
+
+measures as (
+
+    select measure_code, measure_name from {{ ref('measures') }}
+
+),
+
+final as (
+
+    select
+        lsoas.lsoa_code::varchar as lsoa_code,
+        lsoas.lsoa_name::varchar as lsoa_name,
+        lsoas.csp_code::varchar as csp_code,
+        lsoas.csp_name::varchar as csp_name,
+        csp_months.period_month::date as period_month,
+        {{ financial_year('csp_months.period_month') }}::varchar as financial_year,
+        csp_months.measure_code::varchar as measure_code,
+        measures.measure_name::varchar as measure_name,
+        coalesce(lsoa_counts.n, 0)::bigint as "count"
+    from csp_months
+    inner join lsoas
+        on lsoas.csp_code = csp_months.csp_code
+    left join lsoa_counts
+        on lsoa_counts.measure_code = csp_months.measure_code
+       and lsoa_counts.lsoa_code = lsoas.lsoa_code
+       and lsoa_counts.csp_code = csp_months.csp_code
+       and lsoa_counts.period_month = csp_months.period_month
+       and lsoa_counts.source = csp_months.source
+    left join measures
+        on measures.measure_code = csp_months.measure_code
+
+)
+
+select * from final
