@@ -1,10 +1,15 @@
-"""One real Superset server for the whole Superset test session.
+"""One real Superset server for the whole Superset test session, on real parts.
 
-The server is started by superset/serve.py (the same launcher `make up` uses: install
-if missing, `superset db upgrade`, `superset init`, gunicorn, provisioning) on a free
-port, against a data folder under pytest's tmp dir holding a serving file built by
-serving_data.py. Set CSP_TEST_SERVING to test against a real published serving file
-instead (it is copied, never opened in place).
+The session builds its data folder with the real pipeline: demo extracts for two full
+financial years (``ingest.demo.generate``) into ``<data>/landing``, then
+``python -m orchestration.build --no-demo`` (ingest, dbt build, publish) writes
+``<data>/warehouse.duckdb`` (the working file with the raw tables a dashboard user must
+never reach) and publishes ``<data>/serving.duckdb``. The server is then started by
+superset/serve.py (the same launcher `make up` uses: install if missing,
+`superset db upgrade`, `superset init`, gunicorn, provisioning) on a free port.
+
+Set CSP_TEST_SERVING to test against an existing published serving file instead (it is
+copied, never opened in place; no build runs and the re-publish test is skipped).
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
 HERE = Path(__file__).resolve().parent
@@ -30,7 +34,6 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(SUPERSET_DIR))
 
 from provision import Client  # noqa: E402
-from serving_data import build_serving  # noqa: E402
 
 DEMO_LOGINS = {
     "admin": "admin",
@@ -40,6 +43,9 @@ DEMO_LOGINS = {
 }
 MK, MEDWAY = "E22000307", "E22000143"
 DASHBOARDS = {"Community safety overview", "Crime"}
+# Two full financial years, so every this-FY-against-last-FY chart has both lines.
+DEMO_START, DEMO_END = "2024-04", "2026-03"
+BUILD_TIMEOUT_SECONDS = 900
 
 
 def free_port() -> int:
@@ -54,8 +60,10 @@ class SupersetServer:
     data_dir: Path
     serving_path: Path
     warehouse_path: Path
+    landing_dir: Path
     env: dict[str, str]
     log: Path
+    built: bool  # False with CSP_TEST_SERVING: no landing folder or warehouse to rebuild
 
     def client(self, username: str) -> Client:
         return Client(self.url, username, DEMO_LOGINS[username])
@@ -76,43 +84,69 @@ class SupersetServer:
         assert out.returncode == 0, out.stdout + out.stderr
         return out.stdout
 
+    def build(self, name: str) -> str:
+        """Run the real build (ingest, dbt build, publish, refresh Superset); its output."""
+        return run_build(self.env, self.data_dir / f"{name}.log")
 
-def make_warehouse(path: Path) -> None:
-    """A stand-in for the pipeline's working file, with a raw table a user must not reach."""
-    con = duckdb.connect(str(path))
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    con.execute(
-        "CREATE OR REPLACE TABLE raw.police_crime AS "
-        "SELECT 'CR1' AS crime_ref, 'victim-pseudonym' AS victim_ref"
+
+def base_env(data: Path, port: int) -> dict[str, str]:
+    """The environment of the build and of the server: this session's data folder only."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SUPERSET_", "CSP_", "DAGSTER_"))
+        and k not in ("VIRTUAL_ENV", "PYTHONPATH")
+    }
+    env.update(
+        {
+            "CSP_DATA_DIR": str(data),
+            "CSP_LANDING_DIR": str(data / "landing"),
+            "CSP_WAREHOUSE_PATH": str(data / "warehouse.duckdb"),
+            "CSP_DEMO": "1",
+            # The build's superset_dashboards asset refreshes this session's server only
+            # (nothing answers on the port before the server starts: "skipped").
+            "SUPERSET_PORT": str(port),
+            "SUPERSET_WORKERS": "2",
+            "SUPERSET_ADMIN_PASSWORD": DEMO_LOGINS["admin"],
+        }
     )
-    con.close()
+    return env
+
+
+def run_build(env: dict[str, str], log: Path) -> str:
+    """``python -m orchestration.build --no-demo`` in a subprocess; asserts exit 0."""
+    with log.open("w") as fh:
+        proc = subprocess.run(
+            [sys.executable, "-m", "orchestration.build", "--no-demo"],
+            cwd=REPO,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            timeout=BUILD_TIMEOUT_SECONDS,
+        )
+    output = log.read_text()
+    assert proc.returncode == 0, f"build failed (exit {proc.returncode}):\n{output[-6000:]}"
+    return output
 
 
 @pytest.fixture(scope="session")
 def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupersetServer]:
     data = tmp_path_factory.mktemp("superset_data")
     serving = data / "serving.duckdb"
-    if os.environ.get("CSP_TEST_SERVING"):
-        shutil.copyfile(os.environ["CSP_TEST_SERVING"], serving)
-    else:
-        build_serving(serving)
     warehouse = data / "warehouse.duckdb"
-    make_warehouse(warehouse)
+    landing = data / "landing"
     port = free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SUPERSET_", "CSP_")) and k not in ("VIRTUAL_ENV", "PYTHONPATH")
-    }
-    env.update(
-        {
-            "CSP_DATA_DIR": str(data),
-            "CSP_DEMO": "1",
-            "SUPERSET_PORT": str(port),
-            "SUPERSET_WORKERS": "2",
-            "SUPERSET_ADMIN_PASSWORD": DEMO_LOGINS["admin"],
-        }
-    )
+    env = base_env(data, port)
+    built = not os.environ.get("CSP_TEST_SERVING")
+    if built:
+        from ingest.demo import generate
+
+        generate(landing, start=DEMO_START, end=DEMO_END)
+        output = run_build(env, data / "build-1.log")
+        assert "Superset not running: skipped" in output, output[-3000:]
+        assert warehouse.is_file() and serving.is_file()
+    else:
+        shutil.copyfile(os.environ["CSP_TEST_SERVING"], serving)
     log = data / "superset.log"
     with log.open("w") as fh:
         proc = subprocess.Popen(
@@ -129,7 +163,7 @@ def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supers
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Superset did not start:\n{log.read_text()[-6000:]}")
             time.sleep(1)
-        yield SupersetServer(url, data, serving, warehouse, env, log)
+        yield SupersetServer(url, data, serving, warehouse, landing, env, log, built)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -87,10 +87,14 @@ def test_manager_sees_every_dashboard_render(superset_server, admin, dashboard_c
                 and rendered.count()
             ):
                 break
-            assert time.monotonic() < deadline, (
-                f"{dash['dashboard_title']}: {holders.count()}/{n_charts} charts, "
-                f"{sum(per_chart)} rendered, {loading} loading, {len(responses)} responses"
-            )
+            if time.monotonic() > deadline:
+                shot = superset_server.data_dir / f"failed-{dash['id']}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                pytest.fail(
+                    f"{dash['dashboard_title']}: {holders.count()}/{n_charts} charts, "
+                    f"{sum(per_chart)} rendered, {loading} loading, {len(responses)} responses "
+                    f"at {page.url} (screenshot {shot}):\n{page.locator('body').inner_text()[:500]}"
+                )
             time.sleep(0.5)
         page.wait_for_load_state("networkidle")
         time.sleep(1)  # let the last animation settle before the screenshot
