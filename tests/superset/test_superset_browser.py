@@ -42,6 +42,29 @@ def browser():
         b.close()
 
 
+def _charts_rendered(page, n_charts: int, responses: list, timeout: float) -> bool:
+    """Wait until every chart holder shows a canvas, svg or table and all data came back."""
+    holders = page.locator('[data-test="dashboard-component-chart-holder"]')
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page.mouse.wheel(0, 2000)
+        loading = page.locator('[data-test="loading-indicator"]:visible').count()
+        per_chart = [
+            holders.nth(i).locator(":is(canvas, svg, table)").count() > 0
+            for i in range(holders.count())
+        ]
+        if (
+            holders.count() == n_charts
+            and per_chart
+            and all(per_chart)
+            and not loading
+            and len(responses) >= n_charts
+        ):
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def test_manager_sees_every_dashboard_render(superset_server, admin, dashboard_charts, browser):
     dashboards = admin.list_all("/api/v1/dashboard/", ["id", "dashboard_title", "slug"])
     page = browser.new_page(viewport={"width": 1600, "height": 3200})
@@ -67,35 +90,18 @@ def test_manager_sees_every_dashboard_render(superset_server, admin, dashboard_c
         n_charts = len(dashboard_charts[dash["dashboard_title"]])
         responses.clear()
         page.goto(f"{superset_server.url}/superset/dashboard/{dash['slug'] or dash['id']}/")
-        holders = page.locator('[data-test="dashboard-component-chart-holder"]')
-        deadline = time.monotonic() + 120
-        while True:
-            page.mouse.wheel(0, 2000)
-            loading = page.locator('[data-test="loading-indicator"]:visible').count()
-            rendered = page.locator(
-                '[data-test="dashboard-component-chart-holder"] :is(canvas, svg, table):visible'
-            )
-            per_chart = [
-                holders.nth(i).locator(":is(canvas, svg, table)").count() > 0
-                for i in range(holders.count())
-            ]
-            if (
-                holders.count() == n_charts
-                and all(per_chart)
-                and not loading
-                and len(responses) >= n_charts
-                and rendered.count()
-            ):
-                break
-            if time.monotonic() > deadline:
+        # One reload is allowed: on a loaded 2-core machine the first visit of a dashboard
+        # can stall in the front end before any chart request is sent.
+        if not _charts_rendered(page, n_charts, responses, timeout=90):
+            responses.clear()
+            page.reload()
+            if not _charts_rendered(page, n_charts, responses, timeout=120):
                 shot = superset_server.data_dir / f"failed-{dash['id']}.png"
                 page.screenshot(path=str(shot), full_page=True)
                 pytest.fail(
-                    f"{dash['dashboard_title']}: {holders.count()}/{n_charts} charts, "
-                    f"{sum(per_chart)} rendered, {loading} loading, {len(responses)} responses "
-                    f"at {page.url} (screenshot {shot}):\n{page.locator('body').inner_text()[:500]}"
+                    f"{dash['dashboard_title']}: charts did not render at {page.url} "
+                    f"(screenshot {shot}):\n{page.locator('body').inner_text()[:500]}"
                 )
-            time.sleep(0.5)
         page.wait_for_load_state("networkidle")
         time.sleep(1)  # let the last animation settle before the screenshot
 

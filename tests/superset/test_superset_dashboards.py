@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import json
 import re
+import shutil
 import threading
 import time
 import uuid
@@ -247,6 +248,35 @@ def test_provisioning_twice_changes_nothing(superset_server, admin):
     assert after == before
     assert set(after["dashboards"]) == DASHBOARDS
     assert {"Manager", "Analyst", "Admin", "CSP Milton Keynes", "CSP Medway"} <= set(after["roles"])
+
+
+def test_a_changed_definition_updates_in_place(superset_server, admin, tmp_path):
+    """Editing a chart's YAML and importing again renames the same chart (same id), adds
+    nothing; provisioning the committed assets puts it back."""
+    from provision import build_bundle, import_assets
+
+    def charts() -> dict[int, str]:
+        return {
+            c["id"]: c["slice_name"] for c in admin.list_all("/api/v1/chart/", ["id", "slice_name"])
+        }
+
+    before = charts()
+    assets = tmp_path / "assets"
+    shutil.copytree(REPO / "superset" / "assets", assets)
+    chart_yaml = assets / "charts" / "Community_safety_scorecard.yaml"
+    text = chart_yaml.read_text()
+    old_name = "Community safety scorecard"
+    assert f"slice_name: {old_name}\n" in text
+    chart_yaml.write_text(text.replace(f"slice_name: {old_name}\n", "slice_name: Scorecard v2\n"))
+
+    import_assets(admin, build_bundle(assets, superset_server.serving_path))
+    changed = charts()
+    assert set(changed) == set(before)  # nothing added or removed: updated in place
+    renamed = [cid for cid, name in changed.items() if name == "Scorecard v2"]
+    assert len(renamed) == 1 and before[renamed[0]] == old_name
+
+    superset_server.provision()
+    assert charts() == before
 
 
 RESTATED_MONTH = "2025-06"  # in the latest FY: a point of the "This FY" line
