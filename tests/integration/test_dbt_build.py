@@ -1,7 +1,7 @@
 """The real `dbt build` on a small synthetic warehouse: specific scorecard figures.
 
-The raw tables are created here with the columns of docs/architecture.md (what ingest
-writes) and filled with a handful of crimes built in the test, so every expected figure
+The raw tables are created by ingest.load.ensure_raw_schema (the contracts' DDL, what
+ingest writes) and filled with a handful of crimes built in the test, so every expected figure
 can be counted by hand. Geography (areas, population) is synthetic too; the reference
 seeds that define the measures (measures, offence classification, crime types, forces)
 are the project's own.
@@ -10,19 +10,23 @@ are the project's own.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_support import (
+    CRIME_MEASURES,
+    SCORECARD_COLUMNS,
+    SEEDS,
+    copy_project,
+    raw_warehouse,
+    run_dbt,
+    target_path,
+    warehouse_path,
+)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT = REPO_ROOT / "dbt_project"
-SEEDS = REPO_ROOT / "seeds"
 REFERENCE_SEEDS = (
     "measures.csv",
     "offence_classification.csv",
@@ -33,60 +37,6 @@ REFERENCE_SEEDS = (
 TV, KENT = "E23000029", "E23000032"
 MK, AYLESBURY, MEDWAY = "E22000307", "E22000304", "E22000143"
 LSOA_MK, LSOA_AV, LSOA_MEDWAY = "E01000001", "E01000002", "E01000003"
-
-STREET_DDL = """
-CREATE TABLE raw.police_street (
-    crime_id VARCHAR, month VARCHAR, reported_by VARCHAR, falls_within VARCHAR,
-    longitude DOUBLE, latitude DOUBLE, location VARCHAR, lsoa_code VARCHAR, lsoa_name VARCHAR,
-    crime_type VARCHAR, last_outcome_category VARCHAR, context VARCHAR,
-    _source_file VARCHAR, _file_hash VARCHAR, _batch_id BIGINT, _row_number INTEGER,
-    _loaded_at TIMESTAMP)
-"""
-CRIME_DDL = """
-CREATE TABLE raw.police_crime (
-    crime_ref VARCHAR, force_code VARCHAR, recorded_date DATE, offence_code VARCHAR,
-    offence_description VARCHAR, lsoa_code VARCHAR, location_type VARCHAR,
-    domestic_abuse BOOLEAN, hate_race BOOLEAN, hate_religion BOOLEAN,
-    hate_sexual_orientation BOOLEAN, hate_disability BOOLEAN, hate_transgender BOOLEAN,
-    victim_ref VARCHAR, victim_age INTEGER, victim_gender VARCHAR, outcome VARCHAR,
-    _source_file VARCHAR, _file_hash VARCHAR, _batch_id BIGINT, _row_number INTEGER,
-    _loaded_at TIMESTAMP)
-"""
-
-
-def dbt_executable() -> str:
-    exe = Path(sys.executable).parent / "dbt"
-    return str(exe) if exe.exists() else "dbt"
-
-
-def copy_project(tmp_path: Path) -> Path:
-    """A copy of dbt_project/ beside a seeds/ folder of our own (seed-paths is ../seeds)."""
-    project = tmp_path / "dbt_project"
-    shutil.copytree(
-        DBT_PROJECT,
-        project,
-        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
-    )
-    (tmp_path / "seeds").mkdir()
-    return project
-
-
-def run_dbt(project: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["CSP_WAREHOUSE_PATH"] = str(tmp_path / "warehouse.duckdb")
-    env["DBT_LOG_PATH"] = str(tmp_path / "dbt_logs")
-    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    cmd = [
-        dbt_executable(),
-        *args,
-        "--project-dir",
-        str(project),
-        "--profiles-dir",
-        str(project),
-        "--target-path",
-        str(tmp_path / "dbt_target"),
-    ]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
 
 
 def write_csv(path: Path, header: str, rows: list[str]) -> None:
@@ -148,10 +98,7 @@ TV_THEFTS = {
 
 
 def build_raw(path: Path) -> None:
-    con = duckdb.connect(str(path))
-    con.execute("CREATE SCHEMA raw")
-    con.execute(STREET_DDL)
-    con.execute(CRIME_DDL)
+    con = raw_warehouse(path)
 
     crimes = []
 
@@ -249,15 +196,15 @@ def build_raw(path: Path) -> None:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     tmp_path = tmp_path_factory.mktemp("dbt_build")
-    project = copy_project(tmp_path)
+    project = copy_project(tmp_path, with_seeds=False)
     write_synthetic_seeds(tmp_path / "seeds")
-    build_raw(tmp_path / "warehouse.duckdb")
-    result = run_dbt(project, tmp_path, "build")
+    build_raw(warehouse_path(tmp_path))
+    result = run_dbt(project, tmp_path, "build", timeout=600)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    run_results = json.loads((tmp_path / "dbt_target" / "run_results.json").read_text())
+    run_results = json.loads((target_path(tmp_path) / "run_results.json").read_text())
     statuses = {r["status"] for r in run_results["results"]}
     assert statuses <= {"success", "pass", "no-op"}, statuses
-    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(warehouse_path(tmp_path)), read_only=True)
     yield con
     con.close()
 
@@ -280,24 +227,7 @@ def test_every_crime_measure_for_every_area_and_month(built):
         r[0]
         for r in built.execute("SELECT DISTINCT measure_code FROM main_marts.scorecard").fetchall()
     }
-    assert measures == {
-        "all_crime",
-        "sac",
-        "domestic_burglary",
-        "vehicle_crime",
-        "public_place_violence",
-        "robbery_personal",
-        "violence_with_injury",
-        "violence_without_injury",
-        "criminal_damage",
-        "hate_crime_total",
-        "hate_crime_race",
-        "hate_crime_religion",
-        "hate_crime_disability",
-        "hate_crime_sexual_orientation",
-        "hate_crime_transgender",
-        "asb_police",
-    }
+    assert measures == CRIME_MEASURES
     per_area = dict(
         built.execute(
             "SELECT area_code || '/' || area_type, count(*) FROM main_marts.scorecard GROUP BY 1"
@@ -420,28 +350,4 @@ def test_marts_dimensions(built):
     types = dict(built.execute("SELECT area_code, area_type FROM main_marts.dim_area").fetchall())
     assert types[MK] == "csp" and types[TV] == "force" and types[LSOA_MK] == "lsoa"
     cols = {r[0] for r in built.execute("DESCRIBE main_marts.scorecard").fetchall()}
-    assert {
-        "measure_code",
-        "measure_name",
-        "area_code",
-        "area_name",
-        "area_type",
-        "period_month",
-        "count",
-        "denominator",
-        "value",
-        "unit",
-        "ytd_count",
-        "ytd_count_last_year",
-        "ytd_change_pct",
-        "direction",
-        "previous_month_count",
-        "source",
-        "loaded_at",
-        "target",
-        "rag",
-        "rag_reason",
-        "ci_lower",
-        "ci_upper",
-        "significance",
-    } <= cols
+    assert set(SCORECARD_COLUMNS) <= cols

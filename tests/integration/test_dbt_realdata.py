@@ -9,39 +9,16 @@ from __future__ import annotations
 import collections
 import csv
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_support import REPO_ROOT, SEEDS, copy_project, raw_warehouse, run_dbt, warehouse_path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT = REPO_ROOT / "dbt_project"
-SEEDS = REPO_ROOT / "seeds"
 MK, MEDWAY = "E22000307", "E22000143"
 FORCES = {"Thames Valley Police": "E23000029", "Kent Police": "E23000032"}
 
 pytestmark = pytest.mark.slow
-
-RAW_DDL = """
-CREATE SCHEMA raw;
-CREATE TABLE raw.police_street (
-    crime_id VARCHAR, month VARCHAR, reported_by VARCHAR, falls_within VARCHAR,
-    longitude DOUBLE, latitude DOUBLE, location VARCHAR, lsoa_code VARCHAR, lsoa_name VARCHAR,
-    crime_type VARCHAR, last_outcome_category VARCHAR, context VARCHAR,
-    _source_file VARCHAR, _file_hash VARCHAR, _batch_id BIGINT, _row_number INTEGER,
-    _loaded_at TIMESTAMP);
-CREATE TABLE raw.police_crime (
-    crime_ref VARCHAR, force_code VARCHAR, recorded_date DATE, offence_code VARCHAR,
-    offence_description VARCHAR, lsoa_code VARCHAR, location_type VARCHAR,
-    domestic_abuse BOOLEAN, hate_race BOOLEAN, hate_religion BOOLEAN,
-    hate_sexual_orientation BOOLEAN, hate_disability BOOLEAN, hate_transgender BOOLEAN,
-    victim_ref VARCHAR, victim_age INTEGER, victim_gender VARCHAR, outcome VARCHAR,
-    _source_file VARCHAR, _file_hash VARCHAR, _batch_id BIGINT, _row_number INTEGER,
-    _loaded_at TIMESTAMP);
-"""
 
 
 def independent_counts(files: list[Path]) -> collections.Counter:
@@ -73,16 +50,9 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     if not (SEEDS / "areas.csv").exists():
         pytest.fail("seeds/areas.csv missing")
     tmp_path = tmp_path_factory.mktemp("dbt_real")
-    project = tmp_path / "dbt_project"
-    shutil.copytree(
-        DBT_PROJECT,
-        project,
-        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
-    )
-    shutil.copytree(SEEDS, tmp_path / "seeds")
-    db = tmp_path / "warehouse.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute(RAW_DDL)
+    project = copy_project(tmp_path)
+    db = warehouse_path(tmp_path)
+    con = raw_warehouse(db)
     for batch, path in enumerate(files, start=1):
         con.execute(
             """
@@ -97,24 +67,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):
             [path.name, path.name, batch, str(path)],
         )
     con.close()
-    env = dict(os.environ, CSP_WAREHOUSE_PATH=str(db), DBT_LOG_PATH=str(tmp_path / "logs"))
-    exe = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [
-            str(exe) if exe.exists() else "dbt",
-            "build",
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-            "--target-path",
-            str(tmp_path / "target"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    result = run_dbt(project, tmp_path, "build", timeout=900)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     con = duckdb.connect(str(db), read_only=True)
     yield con, independent_counts(files)

@@ -13,36 +13,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT = REPO_ROOT / "dbt_project"
-SEEDS = REPO_ROOT / "seeds"
+from dbt_support import (
+    copy_project,
+    dbt_environ,
+    invoke_dbt,
+    raw_warehouse,
+    target_path,
+    warehouse_path,
+)
 
 pytestmark = pytest.mark.slow
-
-EMPTY_RAW = """
-CREATE SCHEMA raw;
-CREATE TABLE raw.police_street (
-    crime_id VARCHAR, month VARCHAR, reported_by VARCHAR, falls_within VARCHAR,
-    longitude DOUBLE, latitude DOUBLE, location VARCHAR, lsoa_code VARCHAR, lsoa_name VARCHAR,
-    crime_type VARCHAR, last_outcome_category VARCHAR, context VARCHAR,
-    _source_file VARCHAR, _file_hash VARCHAR, _batch_id BIGINT, _row_number INTEGER,
-    _loaded_at TIMESTAMP);
-CREATE TABLE raw.police_crime (
-    crime_ref VARCHAR, force_code VARCHAR, recorded_date DATE, offence_code VARCHAR,
-    offence_description VARCHAR, lsoa_code VARCHAR, location_type VARCHAR,
-    domestic_abuse BOOLEAN, hate_race BOOLEAN, hate_religion BOOLEAN,
-    hate_sexual_orientation BOOLEAN, hate_disability BOOLEAN, hate_transgender BOOLEAN,
-    victim_ref VARCHAR, victim_age INTEGER, victim_gender VARCHAR, outcome VARCHAR,
-    _source_file VARCHAR, _file_hash VARCHAR, _batch_id BIGINT, _row_number INTEGER,
-    _loaded_at TIMESTAMP);
-"""
 
 # (name, SQL expression using the project's macros, expected)
 EXAMPLES = [
@@ -74,47 +57,19 @@ EXAMPLES = [
 ]
 
 
-def _dbt(project: Path, tmp_path: Path, *args: str):
-    res = dbtRunner().invoke(
-        [
-            *args,
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-            "--target-path",
-            str(tmp_path / "dbt_target"),
-        ]
-    )
-    return res
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory):
     tmp_path = tmp_path_factory.mktemp("dbt_worked")
-    project = tmp_path / "dbt_project"
-    shutil.copytree(
-        DBT_PROJECT,
-        project,
-        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
-    )
-    shutil.copytree(SEEDS, tmp_path / "seeds")
-    duckdb.connect(str(tmp_path / "warehouse.duckdb")).execute(EMPTY_RAW).close()
-    saved = {k: os.environ.get(k) for k in ("CSP_WAREHOUSE_PATH", "DBT_LOG_PATH")}
-    os.environ["CSP_WAREHOUSE_PATH"] = str(tmp_path / "warehouse.duckdb")
-    os.environ["DBT_LOG_PATH"] = str(tmp_path / "dbt_logs")
-    yield project, tmp_path
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    project = copy_project(tmp_path)
+    with dbt_environ(tmp_path):
+        raw_warehouse(warehouse_path(tmp_path)).close()
+        yield project, tmp_path
 
 
 def test_macros_reproduce_worked_examples(project):
     project_dir, tmp_path = project
     sql = "select " + ",\n".join(f"{expr} as {name}" for name, expr, _ in EXAMPLES)
-    res = _dbt(project_dir, tmp_path, "compile", "--inline", sql)
+    res = invoke_dbt(project_dir, tmp_path, "compile", "--inline", sql)
     assert res.success, res.exception
     compiled = res.result.results[0].node.compiled_code
     row = duckdb.sql(compiled).fetchone()
@@ -135,8 +90,8 @@ def test_macros_reproduce_worked_examples(project):
 
 def test_build_on_empty_raw_tables_and_worked_example_tests_pass(project):
     project_dir, tmp_path = project
-    res = _dbt(project_dir, tmp_path, "build")
-    run_results = json.loads((tmp_path / "dbt_target" / "run_results.json").read_text())
+    res = invoke_dbt(project_dir, tmp_path, "build")
+    run_results = json.loads((target_path(tmp_path) / "run_results.json").read_text())
     status = {r["unique_id"]: r["status"] for r in run_results["results"]}
     failed = {k: v for k, v in status.items() if v not in ("success", "pass", "no-op")}
     assert res.success and not failed, failed

@@ -3,93 +3,26 @@
 from __future__ import annotations
 
 import csv
-import os
-import shutil
-from pathlib import Path
 
 import pytest
-from dbt.cli.main import dbtRunner
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT = REPO_ROOT / "dbt_project"
-SEEDS = REPO_ROOT / "seeds"
-
-CRIME_MEASURES = {
-    "all_crime",
-    "sac",
-    "domestic_burglary",
-    "vehicle_crime",
-    "public_place_violence",
-    "robbery_personal",
-    "violence_with_injury",
-    "violence_without_injury",
-    "criminal_damage",
-    "hate_crime_total",
-    "hate_crime_race",
-    "hate_crime_religion",
-    "hate_crime_disability",
-    "hate_crime_sexual_orientation",
-    "hate_crime_transgender",
-    "asb_police",
-}
-SCORECARD_COLUMNS = [
-    "measure_code",
-    "measure_name",
-    "area_code",
-    "area_name",
-    "area_type",
-    "period_month",
-    "financial_year",
-    "count",
-    "denominator",
-    "value",
-    "unit",
-    "ytd_count",
-    "ytd_count_last_year",
-    "ytd_change_pct",
-    "direction",
-    "previous_month_count",
-    "source",
-    "loaded_at",
-    "target",
-    "rag",
-    "rag_reason",
-    "ci_lower",
-    "ci_upper",
-    "significance",
-]
+from dbt_support import (
+    CRIME_MEASURES,
+    DBT_PROJECT,
+    SCORECARD_COLUMNS,
+    SEEDS,
+    copy_project,
+    dbt_environ,
+    invoke_dbt,
+)
 
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory: pytest.TempPathFactory):
     tmp_path = tmp_path_factory.mktemp("dbt_parse")
-    project = tmp_path / "dbt_project"
-    shutil.copytree(
-        DBT_PROJECT,
-        project,
-        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
-    )
     # models and tests ref() the seeds: parse needs the seed files to exist
-    shutil.copytree(SEEDS, tmp_path / "seeds")
-    old = os.environ.get("DBT_LOG_PATH")
-    os.environ["DBT_LOG_PATH"] = str(tmp_path / "logs")
-    try:
-        res = dbtRunner().invoke(
-            [
-                "parse",
-                "--project-dir",
-                str(project),
-                "--profiles-dir",
-                str(project),
-                "--target-path",
-                str(tmp_path / "target"),
-            ]
-        )
-    finally:
-        if old is None:
-            os.environ.pop("DBT_LOG_PATH", None)
-        else:
-            os.environ["DBT_LOG_PATH"] = old
+    project = copy_project(tmp_path)
+    with dbt_environ(tmp_path):
+        res = invoke_dbt(project, tmp_path, "parse")
     assert res.success, res.exception
     return res.result
 
