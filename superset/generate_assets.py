@@ -557,7 +557,9 @@ def table_agg(
         "row_limit": row_limit,
         "server_pagination": False,
         "show_cell_bars": True,
-        "color_pn": True,
+        # Superset colours positive green and negative red; for crime a rise is bad, so
+        # the bars stay neutral until the judgement column (higher_is_better) drives RAG.
+        "color_pn": False,
         "include_search": False,
         "column_config": {},
         "conditional_formatting": [],
