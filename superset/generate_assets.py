@@ -269,6 +269,13 @@ CALCULATED = [
         "The target as the report shows it: 'No target' when none is set.",
     ),
     (
+        "rate",
+        "CASE WHEN denominator IS NOT NULL THEN value END",
+        "Rate",
+        "The YTD rate where the measure has one (count per 1,000 or 100,000 of the "
+        "denominator); blank for measures reported as counts only.",
+    ),
+    (
         "rag_label",
         "coalesce(rag, 'No target')",
         "RAG",
@@ -701,7 +708,7 @@ def fy_line(title: str, code: str) -> Chart:
 SCORECARD_COLUMNS = [
     "measure_name",
     "count",
-    "value",
+    "rate",
     "unit",
     "ytd_count",
     "ytd_count_last_year",
@@ -724,7 +731,7 @@ def build_charts() -> dict[str, Chart]:
             "The monthly report's scorecard: count, rate, YTD, change YTD with the "
             "monthly direction, previous month, target and RAG for each measure.",
             column_config={
-                "value": {"d3NumberFormat": ",.2f"},
+                "rate": {"d3NumberFormat": ",.2f"},
                 "ytd_change_pct": {"d3NumberFormat": "+.1f"},
                 "count": {"d3NumberFormat": ",d"},
                 "ytd_count": {"d3NumberFormat": ",d"},

@@ -51,7 +51,7 @@ def test_scorecard_table_has_the_report_columns(admin, dashboard_charts):
     assert result["colnames"] == [
         "measure_name",
         "count",
-        "value",
+        "rate",
         "unit",
         "ytd_count",
         "ytd_count_last_year",
@@ -61,6 +61,9 @@ def test_scorecard_table_has_the_report_columns(admin, dashboard_charts):
         "target_label",
         "rag_label",
     ]
+    # counts-only measures show no rate (areas without a population have none either)
+    assert all(row["rate"] is None for row in result["data"] if row["unit"] == "count")
+    assert any(row["rate"] is not None for row in result["data"])
     arrows = {row["direction_arrow"] for row in result["data"]}
     assert arrows <= {"↑", "↓", "↔", ""} and arrows & {"↑", "↓"}
     # The report's order: All crime first.
