@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,32 +24,34 @@ def _truthy(value: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Settings:
+    """Every path and switch of the warehouse, from the environment: the one home of the
+    defaults. This module uses the standard library only, so Superset's own virtual
+    environment can import it too (superset/serve.py, superset/provision.py)."""
+
     landing_dir: Path
     data_dir: Path
     warehouse_path: Path
+    serving_path: Path
     pseudonym_key: str | None = None
     demo: bool = False
     seeds_dir: Path = REPO_ROOT / "seeds"
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """`CSP_DATA_DIR` (default `data`); `CSP_LANDING_DIR`, `CSP_WAREHOUSE_PATH` and
+        `CSP_SERVING_PATH` default to `landing/`, `warehouse.duckdb` and `serving.duckdb`
+        inside the data folder, so moving the data folder moves them all."""
         env = dict(os.environ if env is None else env)
         data_dir = Path(env.get("CSP_DATA_DIR") or "data")
-        landing = Path(env.get("CSP_LANDING_DIR") or "data/landing")
-        warehouse = Path(env.get("CSP_WAREHOUSE_PATH") or data_dir / "warehouse.duckdb")
-        seeds = Path(env.get("CSP_SEEDS_DIR") or REPO_ROOT / "seeds")
         return cls(
-            landing_dir=landing,
+            landing_dir=Path(env.get("CSP_LANDING_DIR") or data_dir / "landing"),
             data_dir=data_dir,
-            warehouse_path=warehouse,
+            warehouse_path=Path(env.get("CSP_WAREHOUSE_PATH") or data_dir / "warehouse.duckdb"),
+            serving_path=Path(env.get("CSP_SERVING_PATH") or data_dir / "serving.duckdb"),
             pseudonym_key=env.get("CSP_PSEUDONYM_KEY") or None,
             demo=_truthy(env.get("CSP_DEMO")),
-            seeds_dir=seeds,
+            seeds_dir=Path(env.get("CSP_SEEDS_DIR") or REPO_ROOT / "seeds"),
         )
-
-    @property
-    def serving_path(self) -> Path:
-        return self.data_dir / "serving.duckdb"
 
     @property
     def quarantine_dir(self) -> Path:

@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         if not settings.pseudonym_key and not settings.demo:
             os.environ["CSP_DEMO"] = "1"
             print("no CSP_PSEUDONYM_KEY and an empty landing folder: demo mode (CSP_DEMO=1)")
-        from ingest.demo import generate
+        from demo import generate
 
         print(f"landing folder {landing_dir} is empty: generating demo data", flush=True)
         landing_dir.mkdir(parents=True, exist_ok=True)

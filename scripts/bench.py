@@ -55,7 +55,7 @@ def bench_real_files() -> None:
 
 
 def bench_demo_build(scale: float) -> None:
-    from ingest.demo import generate
+    from demo import generate
     from orchestration import build
 
     with tempfile.TemporaryDirectory() as tmp:

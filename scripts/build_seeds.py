@@ -1,12 +1,22 @@
-"""Build the derived reference seeds from the real data in ../shared.
+"""Build the generated reference seeds from the real public files in ../shared/realdata.
 
-Writes `seeds/areas.csv`, `seeds/forces.csv`, `seeds/population.csv` and the demo
-generator's map points `ingest/demo/lsoa_points.csv`. The other seeds
-(offence classification, police.uk crime types, measures) are hand-edited CSVs.
+Writes `areas.csv`, `forces.csv` and `population.csv` into `--out` (default `seeds/`). The
+other seeds (offence classification, police.uk crime types, measures) are hand-edited CSVs.
 
-    .venv/bin/python scripts/build_seeds.py [--shared ../shared]
+    .venv/bin/python scripts/build_seeds.py [--shared ../shared] [--out seeds]
 
-Deterministic: rows are sorted, so re-running on the same input gives the same files.
+- areas.csv: every 2011 LSOA in England (IMD 2019 File 1) -> its 2017 district, reached
+  through the LSOA name (2011 district name + ' NNNX') -> 2017 CSP -> 2017 police force area
+  (ONS LAD17_CSP17_PFA17 lookup), with the IMD 2019 decile; plus the few Welsh LSOAs the real
+  police.uk files hold (no decile: IMD 2019 is England only). Any LSOA that does not match
+  fails the script (non-zero exit, the rows listed, nothing written).
+- forces.csv: the force areas of the lookup with their data.police.uk names.
+- population.csv: ONS mid-year estimates mid-2011..mid-2020 (MYE4, 2021 boundaries) for every
+  2017 district, CSP and force that whole 2021 districts make up exactly; the others are
+  left out and listed on stderr. Households are population / 2.4 (an estimate).
+
+Deterministic: rows are sorted and written with '\\n' line ends, so re-running on the same
+input gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -15,25 +25,64 @@ import argparse
 import csv
 import re
 import sys
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO / "seeds"
-DEMO_POINTS = REPO / "ingest/demo/lsoa_points.csv"
-POINTS_PER_LSOA = 6
-sys.path.insert(0, str(REPO))
-from ingest.demo.config import CSPS as DEMO_CSPS  # noqa: E402
 
 LOOKUP_REL = "realdata/lookups/LAD17_CSP17_PFA17_lookup_EW_v2.csv"
-LOOKUP_LABEL = "ONS LAD17_CSP17_PFA17 v2"
+IMD_REL = "realdata/deprivation/File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx"
+IMD_SHEET = "IMD2019"
+POLICE_UK_REL = "realdata/police_uk"
+IMD_ROWS = 32844  # LSOAs in England, 2011 boundaries
+POP_REL = "realdata/population/ukpopestimatesmid2020on2021geography.xls"
+POP_SHEET = "MYE4"
+POP_HEADER_ROW = 7  # 0-based: seven title rows, then the header
+POP_DISTRICT_LEVELS = {
+    "Unitary Authority",
+    "Non-metropolitan District",
+    "Metropolitan District",
+    "London Borough",
+}
+YEARS = range(2011, 2021)
+PERSONS_PER_HOUSEHOLD = 2.4
+POP_SOURCE = "MYE4, mid-2020 release on 2021 boundaries"
+HOUSEHOLDS_NOTE = "households estimated as population / 2.4"
+
 LSOA_NAME = re.compile(r"^(?P<district>.+) (?P<num>\d{3}[A-Z])$")
 
-# 2011 LSOA names carry the district name of 2011. Where a district was renamed or merged
-# before the lookup's vintage (2017), map the old name to the lookup's name here. None are
-# needed for the current real files (Shepway is still `Shepway` in the LAD17 lookup);
-# the hook exists so a new file with such a name is mapped explicitly, never guessed.
-DISTRICT_ALIASES: dict[str, str] = {}
+# 2011 LSOA names carry the 2011 district name. Where it differs from the 2017 lookup's
+# LAD17NM, map it here, explicitly (checked against the real files; never guessed).
+# Shepway needs none: the LAD17 lookup still calls it Shepway (Folkestone and Hythe in 2018).
+DISTRICT_ALIASES: dict[str, str] = {
+    "Bristol": "Bristol, City of",
+    "Herefordshire": "Herefordshire, County of",
+    "Kingston upon Hull": "Kingston upon Hull, City of",
+}
+
+# 2017 districts merged into new districts by the 2021 boundaries of the population workbook
+# (statutory reorganisations 2019-2021), keyed by the 2021 code. The 2019 ones are checked
+# against the IMD 2019 file (its LSOAs carry their 2019 district); Buckinghamshire (2020)
+# and the Northamptonshire unitaries (2021) postdate it and are taken as enacted.
+MERGED_BY_2021: dict[str, tuple[str, ...]] = {
+    # Bournemouth, Christchurch and Poole (2019): Bournemouth, Poole, Christchurch
+    "E06000058": ("E06000028", "E06000029", "E07000048"),
+    # Dorset (2019): East Dorset, North Dorset, Purbeck, West Dorset, Weymouth and Portland
+    "E06000059": ("E07000049", "E07000050", "E07000051", "E07000052", "E07000053"),
+    # Buckinghamshire (2020): Aylesbury Vale, Chiltern, South Bucks, Wycombe
+    "E06000060": ("E07000004", "E07000005", "E07000006", "E07000007"),
+    # North Northamptonshire (2021): Corby, East Northamptonshire, Kettering, Wellingborough
+    "E06000061": ("E07000150", "E07000152", "E07000153", "E07000156"),
+    # West Northamptonshire (2021): Daventry, Northampton, South Northamptonshire
+    "E06000062": ("E07000151", "E07000154", "E07000155"),
+    # East Suffolk (2019): Suffolk Coastal, Waveney
+    "E07000244": ("E07000205", "E07000206"),
+    # West Suffolk (2019): Forest Heath, St Edmundsbury
+    "E07000245": ("E07000201", "E07000204"),
+    # Somerset West and Taunton (2019): Taunton Deane, West Somerset
+    "E07000246": ("E07000190", "E07000191"),
+}
+MERGED_IN_IMD2019 = {"E06000058", "E06000059", "E07000244", "E07000245", "E07000246"}
 
 # data.police.uk publishes each force under these names ("Reported by" / "Falls within").
 POLICE_UK_NAMES = {
@@ -82,242 +131,288 @@ POLICE_UK_NAMES = {
     "W15000004": "Dyfed-Powys Police",
 }
 
-# ---------------------------------------------------------------------------------------
-# Population. Real figures only where a source was found; every other year is derived
-# and says so in `source`.
-FT = (
-    "ONS mid-year estimate mid-{y}, as the denominator of PHE Fingertips indicator 93356 "
-    "(realdata/fingertips/indicators-CountyUA.data.csv)"
-)
-REAL_POP: dict[str, dict[int, tuple[int, str]]] = {
-    # Milton Keynes CSP = Milton Keynes UA (E06000042)
-    "E22000307": {
-        2015: (261762, FT.format(y=2015)),
-        2016: (264479, FT.format(y=2016)),
-        2018: (
-            268600,
-            "ONS mid-year estimates, mid-2018 (rounded figure quoted in the project brief; "
-            "not re-checked against the ONS table)",
-        ),
-        2021: (
-            287060,
-            "ONS Census 2021 usual residents, 21 March 2021 (citypopulation.de quoting ONS), "
-            "used for mid-2021",
-        ),
-    },
-    # Medway CSP = Medway UA (E06000035)
-    "E22000143": {
-        2015: (276492, FT.format(y=2015)),
-        2016: (278542, FT.format(y=2016)),
-        2018: (
-            277900,
-            "ONS mid-year estimates, mid-2018 (rounded figure quoted in the project brief; "
-            "not re-checked against the ONS table)",
-        ),
-        2019: (
-            278556,
-            "ONS mid-year estimates, mid-2019 (as quoted by Medway JSNA, medwayjsna.info/ua/009)",
-        ),
-        2021: (
-            279800,
-            "ONS Census 2021 usual residents, 21 March 2021 (medway.gov.uk), used for mid-2021",
-        ),
-        2022: (
-            282702,
-            "ONS mid-year estimates, mid-2022 (as quoted by Medway JSNA infographic, "
-            "medway.gov.uk)",
-        ),
-    },
-    "E22000309": {2015: (161739, FT.format(y=2015)), 2016: (162666, FT.format(y=2016))},
-    "E22000310": {2015: (145734, FT.format(y=2015)), 2016: (147181, FT.format(y=2016))},
-    "E22000304": {2015: (118982, FT.format(y=2015)), 2016: (119447, FT.format(y=2016))},
-    "E22000314": {2015: (156020, FT.format(y=2015)), 2016: (156837, FT.format(y=2016))},
-    "E22000316": {2015: (147708, FT.format(y=2015)), 2016: (148814, FT.format(y=2016))},
-    "E22000317": {2015: (160409, FT.format(y=2015)), 2016: (161878, FT.format(y=2016))},
-    # Maidstone: no cited figure found; an approximate demo base, marked as such.
-    "E22000142": {},
-    # Thames Valley PFA = Buckinghamshire CC + Oxfordshire CC + the six Berkshire UAs +
-    # Milton Keynes UA, each from the Fingertips denominators.
-    "E23000029": {
-        2015: (
-            528400 + 677810 + 118982 + 156020 + 161739 + 145734 + 147708 + 160409 + 261762,
-            "sum of ONS mid-2015 estimates for Buckinghamshire, Oxfordshire, the six Berkshire "
-            "UAs and Milton Keynes (Fingertips 93356 denominators)",
-        ),
-        2016: (
-            534720 + 683169 + 119447 + 156837 + 162666 + 147181 + 148814 + 161878 + 264479,
-            "sum of ONS mid-2016 estimates for Buckinghamshire, Oxfordshire, the six Berkshire "
-            "UAs and Milton Keynes (Fingertips 93356 denominators)",
-        ),
-    },
-    # Kent PFA = Kent CC + Medway UA.
-    "E23000032": {
-        2015: (
-            1524719 + 276492,
-            "sum of ONS mid-2015 estimates for Kent CC and Medway UA (Fingertips 93356)",
-        ),
-        2016: (
-            1541893 + 278542,
-            "sum of ONS mid-2016 estimates for Kent CC and Medway UA (Fingertips 93356)",
-        ),
-    },
-}
-DEMO_BASE = {"E22000142": (2016, 166400)}  # Maidstone: approximate, not from a cited source
-GROWTH = {  # annual growth used to extrapolate (demo assumption)
-    "E22000307": 0.012,
-    "E22000143": 0.006,
-    "E23000029": 0.008,
-    "E23000032": 0.009,
-}
-DEFAULT_GROWTH = 0.007
-POP_CSPS = [
-    "E22000307",  # Milton Keynes
-    "E22000143",  # Medway
-    "E22000309",  # Reading (demo peer)
-    "E22000310",  # Slough (demo peer)
-    "E22000142",  # Maidstone (demo peer)
-    "E22000304",  # Bracknell Forest
-    "E22000314",  # West Berkshire
-    "E22000316",  # Windsor and Maidenhead
-    "E22000317",  # Wokingham
-]
-POP_FORCES = ["E23000029", "E23000032"]
-YEARS = range(2015, 2027)
-PERSONS_PER_HOUSEHOLD = 2.4
+
+class SeedError(Exception):
+    """The real files do not fit the rules: nothing is written."""
+
+    def __init__(self, title: str, lines: list[str]):
+        super().__init__(title)
+        self.title, self.lines = title, lines
 
 
-def population_rows() -> list[dict[str, object]]:
-    rows = []
-    for code in POP_CSPS + POP_FORCES:
-        area_type = "force" if code.startswith("E23") else "csp"
-        known = dict(REAL_POP.get(code, {}))
-        g = GROWTH.get(code, DEFAULT_GROWTH)
-        demo = code in DEMO_BASE
-        if demo:
-            by, bv = DEMO_BASE[code]
-            known_vals = {by: bv}
-        else:
-            known_vals = {y: v for y, (v, _) in known.items()}
-        years_known = sorted(known_vals)
-        for year in YEARS:
-            if year in known and not demo:
-                pop, src = known[year]
-            elif demo and year in known_vals:
-                pop = known_vals[year]
-                src = "demo value (approximate base for mid-2016, not from a cited source)"
-            else:
-                before = [y for y in years_known if y < year]
-                after = [y for y in years_known if y > year]
-                if before and after:
-                    y0, y1 = before[-1], after[0]
-                    v0, v1 = known_vals[y0], known_vals[y1]
-                    pop = round(v0 + (v1 - v0) * (year - y0) / (y1 - y0))
-                    src = f"demo value (interpolated between mid-{y0} and mid-{y1})"
-                elif before:
-                    y0 = before[-1]
-                    pop = round(known_vals[y0] * (1 + g) ** (year - y0))
-                    src = f"demo value (extrapolated from mid-{y0} at +{g:.1%} a year)"
-                else:
-                    y1 = after[0]
-                    pop = round(known_vals[y1] / (1 + g) ** (y1 - year))
-                    src = f"demo value (back-extrapolated from mid-{y1} at +{g:.1%} a year)"
-                if demo:
-                    src = "demo value (approximate base for mid-2016, not from a cited source; "
-                    src += f"+{g:.1%} a year)"
-            households = round(pop / PERSONS_PER_HOUSEHOLD)
-            rows.append(
-                {
-                    "area_code": code,
-                    "area_type": area_type,
-                    "year": year,
-                    "population": pop,
-                    "households": households,
-                    "source": f"{src}; households estimated as population / 2.4",
-                }
-            )
+# --- inputs -----------------------------------------------------------------------------
+
+
+def read_lookup(shared: Path) -> list[dict[str, str]]:
+    with open(shared / LOOKUP_REL, newline="", encoding="utf-8-sig") as fh:
+        rows = [{k: v.strip() for k, v in r.items()} for r in csv.DictReader(fh)]
+    for key in ("LAD17CD", "LAD17NM"):
+        if len({r[key] for r in rows}) != len(rows):
+            raise SeedError(f"{LOOKUP_REL}: {key} is not unique", [])
     return rows
 
 
-def read_lookup(shared: Path) -> dict[str, dict[str, str]]:
-    with open(shared / LOOKUP_REL, newline="", encoding="utf-8-sig") as fh:
-        return {r["LAD17NM"]: r for r in csv.DictReader(fh)}
+def read_imd(shared: Path) -> list[tuple[str, str, str, str, int]]:
+    """(lsoa code, lsoa name, 2019 district code, 2019 district name, IMD decile) per row."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(shared / IMD_REL, read_only=True, data_only=True)
+    try:
+        rows = wb[IMD_SHEET].iter_rows(values_only=True)
+        header = [str(h).strip() for h in next(rows)]
+        want = [
+            "LSOA code (2011)",
+            "LSOA name (2011)",
+            "Local Authority District code (2019)",
+            "Local Authority District name (2019)",
+            "Index of Multiple Deprivation (IMD) Decile",
+        ]
+        idx = [header.index(w) for w in want]
+        out = []
+        for row in rows:
+            if row is None or all(v is None for v in row):
+                continue
+            code, name, lad, lad_name, decile = (row[i] for i in idx)
+            out.append(
+                (
+                    str(code).strip(),
+                    str(name).strip(),
+                    str(lad).strip(),
+                    str(lad_name).strip(),
+                    int(decile),
+                )
+            )
+    finally:
+        wb.close()
+    if len(out) != IMD_ROWS or len({r[0] for r in out}) != IMD_ROWS:
+        raise SeedError(f"{IMD_REL}: expected {IMD_ROWS} distinct LSOAs, read {len(out)}", [])
+    return out
+
+
+def read_population(shared: Path) -> dict[str, tuple[str, dict[int, int]]]:
+    """2021 district code -> (name, {year: population}) for England and Wales."""
+    import xlrd
+
+    sheet = xlrd.open_workbook(shared / POP_REL).sheet_by_name(POP_SHEET)
+    header = [str(h).strip() for h in sheet.row_values(POP_HEADER_ROW)]
+    col = {h: i for i, h in enumerate(header)}
+    out: dict[str, tuple[str, dict[int, int]]] = {}
+    for r in range(POP_HEADER_ROW + 1, sheet.nrows):
+        row = sheet.row_values(r)
+        # str.strip() also removes the no-break spaces after two codes and names
+        code, name, level = (str(row[col[k]]).strip() for k in ("Code", "Name", "Geography"))
+        if level not in POP_DISTRICT_LEVELS or code[:1] not in ("E", "W"):
+            continue
+        pops = {}
+        for y in YEARS:
+            v = row[col[f"Mid-{y}"]]
+            if not isinstance(v, float) or v != int(v) or v <= 0:
+                raise SeedError(f"{POP_REL} {POP_SHEET}: {code} mid-{y} is {v!r}", [])
+            pops[y] = int(v)
+        if code in out:
+            raise SeedError(f"{POP_REL} {POP_SHEET}: {code} twice", [])
+        out[code] = (name, pops)
+    return out
+
+
+# --- areas ------------------------------------------------------------------------------
 
 
 def read_police_lsoas(shared: Path) -> dict[str, str]:
+    """LSOA code -> name of every row of the real data.police.uk files that has one."""
     lsoas: dict[str, str] = {}
-    for path in sorted((shared / "realdata/police_uk").glob("*.csv")):
+    names: dict[str, set[str]] = defaultdict(set)
+    for path in sorted((shared / POLICE_UK_REL).glob("*.csv")):
         with open(path, newline="", encoding="utf-8-sig") as fh:
             for r in csv.DictReader(fh):
                 code, name = r["LSOA code"].strip(), r["LSOA name"].strip()
-                if not code:
-                    continue
-                if code in lsoas and lsoas[code] != name:
-                    raise ValueError(f"{code} has two names: {lsoas[code]!r}, {name!r}")
-                lsoas[code] = name
+                if code:
+                    lsoas[code] = name
+                    names[code].add(name)
+    twice = [f"{c}: {sorted(n)}" for c, n in sorted(names.items()) if len(n) > 1]
+    if twice:
+        raise SeedError(f"{POLICE_UK_REL}: LSOAs with two names", twice)
     return lsoas
 
 
-def area_rows(shared: Path) -> tuple[list[dict[str, str]], list[str]]:
-    lookup = read_lookup(shared)
+def area_row(
+    code: str, name: str, by_name: dict[str, dict[str, str]], problems: list[str]
+) -> dict[str, object] | None:
+    """The row of one LSOA, its district found through its name; None (and a problem
+    recorded) if the name does not match."""
+    m = LSOA_NAME.match(name)
+    if not m:
+        problems.append(f"{code} {name!r}: name does not end in ' NNNX'")
+        return None
+    district = m["district"]
+    lad = by_name.get(DISTRICT_ALIASES.get(district, district))
+    if lad is None:
+        problems.append(f"{code} {name!r}: district {district!r} is not a LAD17NM")
+        return None
+    if code[0] != lad["LAD17CD"][0]:
+        problems.append(f"{code} {name!r}: country differs from district {lad['LAD17CD']}")
+        return None
+    return {
+        "lsoa_code": code,
+        "lsoa_name": name,
+        "district_code": lad["LAD17CD"],
+        "district_name": lad["LAD17NM"],
+        "csp_code": lad["CSP17CD"],
+        "csp_name": lad["CSP17NM"],
+        "force_code": lad["PFA17CD"],
+        "force_name": lad["PFA17NM"],
+        "imd_decile": "",
+        "derivation": "lsoa_name" if district == lad["LAD17NM"] else f"lsoa_name alias {district}",
+    }
+
+
+def area_rows(shared: Path, lookup: list[dict[str, str]]) -> list[dict[str, object]]:
+    """Every LSOA of the IMD 2019 file (England), then the LSOAs of the real police.uk files
+    that it lacks (Welsh ones only: anything else fails)."""
+    by_name = {r["LAD17NM"]: r for r in lookup}
+    merged_into = {old: new for new, olds in MERGED_BY_2021.items() for old in olds}
     problems: list[str] = []
-    rows = []
+    rows: dict[str, dict[str, object]] = {}
+    imd = read_imd(shared)
+    for code, name, lad19, lad19_name, decile in imd:
+        row = area_row(code, name, by_name, problems)
+        if row is None:
+            continue
+        # cross-check with the file's own 2019 district: same code, or a 2019 merger
+        lad17 = str(row["district_code"])
+        expect19 = merged_into[lad17] if merged_into.get(lad17) in MERGED_IN_IMD2019 else lad17
+        if lad19 != expect19:
+            problems.append(
+                f"{code} {name!r}: 2017 district {lad17} but IMD 2019 district "
+                f"{lad19} {lad19_name!r}"
+            )
+            continue
+        row["imd_decile"] = decile
+        rows[code] = row
+    imd_names = {r[0]: r[1] for r in imd}
     for code, name in sorted(read_police_lsoas(shared).items()):
-        m = LSOA_NAME.match(name)
-        if not m:
-            problems.append(f"{code} {name!r}: name does not end in ' NNNX'")
-            continue
-        district = m["district"]
-        lad_name = DISTRICT_ALIASES.get(district, district)
-        lad = lookup.get(lad_name)
-        if lad is None:
-            problems.append(f"{code} {name!r}: district {district!r} not in {LOOKUP_LABEL}")
-            continue
-        if code[0] != lad["LAD17CD"][0]:
-            problems.append(f"{code} {name!r}: country prefix differs from {lad['LAD17CD']}")
-        via = f"'{district}'" if lad_name == district else f"'{district}' (alias '{lad_name}')"
-        rows.append(
-            {
-                "lsoa_code": code,
-                "lsoa_name": name,
-                "district_code": lad["LAD17CD"],
-                "district_name": lad["LAD17NM"],
-                "csp_code": lad["CSP17CD"],
-                "csp_name": lad["CSP17NM"],
-                "force_code": lad["PFA17CD"],
-                "force_name": lad["PFA17NM"],
-                "derivation": f"lsoa_name prefix {via} -> LAD17 lookup ({LOOKUP_LABEL})",
-            }
-        )
-    return rows, problems
+        if code in imd_names:  # its row is made (or its problem listed) above
+            if imd_names[code] != name:
+                problems.append(f"{code}: police.uk name {name!r}, IMD {imd_names[code]!r}")
+        elif not code.startswith("W01"):
+            problems.append(f"{code} {name!r}: in {POLICE_UK_REL} but not in the IMD 2019 file")
+        else:
+            row = area_row(code, name, by_name, problems)
+            if row is not None:
+                row["derivation"] = f"{row['derivation']}; police_uk only (Wales: no IMD)"
+                rows[code] = row
+    if problems:
+        raise SeedError(f"{len(problems)} LSOA(s) do not match", problems)
+    return [rows[c] for c in sorted(rows)]
 
 
-def lsoa_point_rows(shared: Path, csp_codes: set[str], areas: list[dict[str, str]]):
-    """Up to POINTS_PER_LSOA published map points (snap point + street) per LSOA of the demo
-    CSPs, the most frequent first: the demo generator places its crimes on them."""
-    wanted = {a["lsoa_code"] for a in areas if a["csp_code"] in csp_codes}
-    counts: dict[str, Counter] = {code: Counter() for code in wanted}
-    for path in sorted((shared / "realdata/police_uk").glob("*.csv")):
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            for r in csv.DictReader(fh):
-                code = r["LSOA code"].strip()
-                if code in counts and r["Longitude"]:
-                    counts[code][(r["Longitude"], r["Latitude"], r["Location"])] += 1
-    rows = []
-    for code in sorted(counts):
-        top = sorted(counts[code].items(), key=lambda kv: (-kv[1], kv[0]))[:POINTS_PER_LSOA]
-        if not top:
-            raise ValueError(f"no published map point for demo LSOA {code}")
-        for (lon, lat, loc), _ in top:
-            rows.append({"lsoa_code": code, "longitude": lon, "latitude": lat, "location": loc})
-    return rows
-
-
-def force_rows(shared: Path) -> list[dict[str, str]]:
-    forces = {(r["PFA17CD"], r["PFA17NM"]) for r in read_lookup(shared).values()}
+def force_rows(lookup: list[dict[str, str]]) -> list[dict[str, object]]:
+    forces = sorted({(r["PFA17CD"], r["PFA17NM"]) for r in lookup})
+    missing = [c for c, _ in forces if c not in POLICE_UK_NAMES]
+    if missing:
+        raise SeedError("forces without a data.police.uk name in POLICE_UK_NAMES", missing)
     return [
-        {"force_code": c, "force_name": n, "police_uk_name": POLICE_UK_NAMES[c]}
-        for c, n in sorted(forces)
+        {"force_code": c, "force_name": n, "police_uk_name": POLICE_UK_NAMES[c]} for c, n in forces
     ]
+
+
+# --- population -------------------------------------------------------------------------
+
+
+def map_districts(
+    lookup: list[dict[str, str]], pop: dict[str, tuple[str, dict[int, int]]]
+) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Each 2021 district -> the set of 2017 districts it is made of; and how each 2021
+    district was matched (code / name / merger)."""
+    lad17 = {r["LAD17CD"]: r for r in lookup}
+    by_name17 = {r["LAD17NM"]: r["LAD17CD"] for r in lookup}
+    parts: dict[str, set[str]] = {}
+    how: dict[str, str] = {}
+    problems = []
+    for code21, (name21, _) in sorted(pop.items()):
+        if code21 in MERGED_BY_2021:
+            olds = set(MERGED_BY_2021[code21])
+            unknown = sorted(olds - set(lad17))
+            if unknown:
+                problems.append(f"{code21} {name21}: merged districts {unknown} not in lookup")
+            parts[code21], how[code21] = olds, "merger"
+        elif code21 in lad17:
+            parts[code21], how[code21] = {code21}, "code"
+        elif name21 in by_name17:
+            parts[code21], how[code21] = {by_name17[name21]}, "name"
+        else:
+            problems.append(f"{code21} {name21}: no 2017 district by code, name or merger")
+    covered: dict[str, list[str]] = defaultdict(list)
+    for code21, olds in parts.items():
+        for old in olds:
+            covered[old].append(code21)
+    for code17, r in sorted(lad17.items()):
+        if len(covered[code17]) != 1:
+            problems.append(
+                f"2017 district {code17} {r['LAD17NM']} is in {len(covered[code17])} "
+                f"2021 districts: {sorted(covered[code17])}"
+            )
+    if problems:
+        raise SeedError("the 2021 districts of the population workbook do not map", problems)
+    return parts, how
+
+
+def population_rows(
+    lookup: list[dict[str, str]], pop: dict[str, tuple[str, dict[int, int]]]
+) -> tuple[list[dict[str, object]], list[str], dict[str, str]]:
+    """Rows for every district, CSP and force computable from whole 2021 districts; the
+    areas left out, with the reason; and how each 2021 district was matched."""
+    parts, how = map_districts(lookup, pop)
+    lad17 = {r["LAD17CD"]: r for r in lookup}
+    home = {old: code21 for code21, olds in parts.items() for old in olds}
+    levels = {"district": "LAD17CD", "csp": "CSP17CD", "force": "PFA17CD"}
+    names = {"district": "LAD17NM", "csp": "CSP17NM", "force": "PFA17NM"}
+    rows: list[dict[str, object]] = []
+    left_out: list[str] = []
+    for area_type, key in levels.items():
+        members: dict[str, set[str]] = defaultdict(set)
+        for r in lookup:
+            members[r[key]].add(r["LAD17CD"])
+        for area_code in sorted(members):
+            area17 = members[area_code]
+            districts21 = sorted({home[d] for d in area17})
+            # exact only if every 2021 district it touches lies wholly inside it
+            outside = sorted(
+                (c21, sorted(parts[c21] - area17))
+                for c21 in districts21
+                if not parts[c21] <= area17
+            )
+            area_name = lad17[next(iter(area17))][names[area_type]]
+            if outside:
+                why = "; ".join(
+                    f"2021 district {c21} {pop[c21][0]} also holds "
+                    + ", ".join(f"{d} {lad17[d]['LAD17NM']}" for d in others)
+                    for c21, others in outside
+                )
+                left_out.append(f"{area_type} {area_code} {area_name}: {why}")
+                continue
+            for year in YEARS:
+                total = sum(pop[c21][1][year] for c21 in districts21)
+                if len(districts21) == 1:
+                    what = f"ONS mid-year estimate mid-{year}"
+                else:
+                    n = len(districts21)
+                    what = f"sum of ONS mid-year estimates mid-{year} of {n} districts"
+                rows.append(
+                    {
+                        "area_code": area_code,
+                        "area_type": area_type,
+                        "year": year,
+                        "population": total,
+                        "households": round(total / PERSONS_PER_HOUSEHOLD),
+                        "source": f"{what} ({POP_SOURCE}); {HOUSEHOLDS_NOTE}",
+                    }
+                )
+    rows.sort(key=lambda r: (r["area_type"], r["area_code"], r["year"]))
+    return rows, left_out, how
+
+
+# --- output -----------------------------------------------------------------------------
 
 
 def write_csv(path: Path, rows: list[dict[str, object]]) -> None:
@@ -328,21 +423,58 @@ def write_csv(path: Path, rows: list[dict[str, object]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--shared", type=Path, default=REPO.parent / "shared")
-    ap.add_argument("--out", type=Path, default=SEEDS)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--shared",
+        type=Path,
+        default=REPO.parent / "shared",
+        help="folder holding realdata/ (default: ../shared beside the repo)",
+    )
+    ap.add_argument("--out", type=Path, default=REPO / "seeds", help="default: seeds/")
     args = ap.parse_args(argv)
+    try:
+        lookup = read_lookup(args.shared)
+        areas = area_rows(args.shared, lookup)
+        forces = force_rows(lookup)
+        population, left_out, how = population_rows(lookup, read_population(args.shared))
+    except SeedError as e:
+        print(f"ERROR: {e.title}", file=sys.stderr)
+        for line in e.lines:
+            print(f"  {line}", file=sys.stderr)
+        return 1
     args.out.mkdir(parents=True, exist_ok=True)
-    areas, problems = area_rows(args.shared)
-    for p in problems:
-        print("UNMATCHED:", p, file=sys.stderr)
     write_csv(args.out / "areas.csv", areas)
-    write_csv(args.out / "forces.csv", force_rows(args.shared))
-    write_csv(args.out / "population.csv", population_rows())
-    demo_codes = {c.code for c in DEMO_CSPS}
-    write_csv(DEMO_POINTS, lsoa_point_rows(args.shared, demo_codes, areas))
-    print(f"areas.csv: {len(areas)} LSOAs, {len(problems)} unmatched")
-    return 1 if problems else 0
+    write_csv(args.out / "forces.csv", forces)
+    write_csv(args.out / "population.csv", population)
+
+    aliased = sum("alias" in str(r["derivation"]) for r in areas)
+    wales = sum(str(r["lsoa_code"]).startswith("W") for r in areas)
+    print(
+        f"areas.csv: {len(areas)} LSOAs ({len(areas) - wales} England from IMD 2019, {wales} "
+        f"Wales from the police.uk files; {aliased} through DISTRICT_ALIASES)"
+    )
+    print(f"forces.csv: {len(forces)} forces")
+    have = {(r["area_type"], r["area_code"]) for r in population}
+    for t in ("district", "csp", "force"):
+        n = sum(1 for a, _ in have if a == t)
+        print(f"population.csv: {n} {t}s x {len(YEARS)} years")
+    matched = {k: sorted(c for c, h in how.items() if h == k) for k in ("code", "name", "merger")}
+    print(
+        "2021 districts matched to 2017 ones: "
+        + ", ".join(f"{len(v)} by {k}" for k, v in matched.items())
+        + (f" (by name: {', '.join(matched['name'])})" if matched["name"] else "")
+    )
+    if left_out:
+        print(
+            f"population.csv leaves out {len(left_out)} area(s) that whole 2021 districts "
+            "do not make up exactly:",
+            file=sys.stderr,
+        )
+        for line in left_out:
+            print(f"  {line}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

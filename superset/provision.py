@@ -13,7 +13,8 @@
 
 Needs only `requests` and `pyyaml` (both in Superset's venv and the project's).
 Environment: SUPERSET_URL or SUPERSET_PORT, SUPERSET_ADMIN_PASSWORD (demo: admin),
-CSP_DATA_DIR (serving file $CSP_DATA_DIR/serving.duckdb) or CSP_SERVING_PATH, CSP_DEMO.
+CSP_DEMO, and the serving file's path as ingest.config.Settings reads it
+(CSP_SERVING_PATH or CSP_DATA_DIR; superset/serve.py passes CSP_SERVING_PATH).
 """
 
 from __future__ import annotations
@@ -35,15 +36,20 @@ import requests
 import yaml
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+# ingest.config uses the standard library only, so Superset's venv can import it.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+from ingest.config import Settings  # noqa: E402
+
 ASSETS = HERE / "assets"
 SECURITY = HERE / "security"
 DB_NAME = "csp_serving"
 
 
 def serving_path() -> Path:
-    if os.environ.get("CSP_SERVING_PATH"):
-        return Path(os.environ["CSP_SERVING_PATH"]).resolve()
-    return (Path(os.environ.get("CSP_DATA_DIR", HERE.parent / "data")) / "serving.duckdb").resolve()
+    """The serving file, absolute: ingest.config.Settings is the one home of its path."""
+    return Settings.from_env().serving_path.resolve()
 
 
 def build_bundle(assets: Path = ASSETS, serving: Path | None = None) -> bytes:

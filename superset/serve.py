@@ -9,7 +9,9 @@ Any Python 3.11 runs this file: Superset itself runs from its own virtual enviro
 Environment: SUPERSET_PORT (8088), SUPERSET_HOST (127.0.0.1), CSP_DATA_DIR (data),
 CSP_DEMO, SUPERSET_SECRET_KEY, SUPERSET_ADMIN_PASSWORD (demo: "admin"),
 SUPERSET_DATABASE_URI (metadata DB; default SQLite in $CSP_DATA_DIR/superset/),
-SUPERSET_WORKERS (2), SUPERSET_VENV (superset/.venv).
+SUPERSET_WORKERS (2), SUPERSET_VENV (superset/.venv). The serving file's path comes from
+ingest.config.Settings (CSP_SERVING_PATH, else $CSP_DATA_DIR/serving.duckdb) and is
+passed, absolute, to the server and to provisioning as CSP_SERVING_PATH.
 """
 
 from __future__ import annotations
@@ -26,12 +28,19 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+# ingest.config uses the standard library only, so any Python 3.11 can import it.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+from ingest.config import Settings  # noqa: E402
 
 
 def superset_env() -> dict[str, str]:
     env = dict(os.environ)
     data_dir = Path(env.get("CSP_DATA_DIR", REPO / "data")).resolve()
     env["CSP_DATA_DIR"] = str(data_dir)
+    # The serving file's path is derived in one place, ingest.config.Settings; the
+    # server and provision.py get it absolute.
+    env["CSP_SERVING_PATH"] = str(Settings.from_env(env).serving_path.resolve())
     env.setdefault("SUPERSET_HOME", str(data_dir / "superset"))
     env["SUPERSET_CONFIG_PATH"] = str(HERE / "superset_config.py")
     env["FLASK_APP"] = "superset.app:create_app()"

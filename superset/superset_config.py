@@ -7,10 +7,14 @@ Environment:
   SUPERSET_SECRET_KEY      required unless CSP_DEMO=1 (then a fixed, published demo key)
   SUPERSET_DATABASE_URI    metadata database; default SQLite at
                            $SUPERSET_HOME/superset.db ($CSP_DATA_DIR/superset/)
-  CSP_DATA_DIR             data folder (default ./data); serving file is
-                           $CSP_DATA_DIR/serving.duckdb
+  CSP_DATA_DIR             data folder (default ./data), holding SUPERSET_HOME
+                           ($CSP_DATA_DIR/superset/) by default
   SUPERSET_CACHE_SECONDS   data cache lifetime (default 0: no result cache, so a new
                            serving file shows at once)
+
+The serving file is not configured here: its path comes from ingest.config.Settings
+(CSP_SERVING_PATH), and superset/provision.py writes it into the csp_serving database's
+URI.
 """
 
 from __future__ import annotations

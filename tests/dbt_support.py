@@ -7,7 +7,9 @@ conftest.py and no __init__.py, so pytest puts tests/ on sys.path.
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,41 +25,62 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 SEEDS = REPO_ROOT / "seeds"
 
-#: The measures the crime models produce (dbt_project/macros/crime_measures.sql).
-CRIME_MEASURES = frozenset(
-    {
-        "all_crime",
-        "sac",
-        "domestic_burglary",
-        "vehicle_crime",
-        "public_place_violence",
-        "robbery_personal",
-        "violence_with_injury",
-        "violence_without_injury",
-        "criminal_damage",
-        "hate_crime_total",
-        "hate_crime_race",
-        "hate_crime_religion",
-        "hate_crime_disability",
-        "hate_crime_sexual_orientation",
-        "hate_crime_transgender",
-        "asb_police",
+#: The sources whose events int_crime__events holds (the crime measures are those of the
+#: catalogue that read only these).
+CRIME_SOURCES = frozenset({"police_crime", "police_street"})
+
+
+def measure_catalogue(seeds: Path = SEEDS) -> list[dict[str, str]]:
+    """The rows of the measure catalogue (seeds/measures.csv), in file order."""
+    with open(seeds / "measures.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def sources_of(row: dict[str, str]) -> set[str]:
+    return {s for s in re.split(r"[|+]", row["source"]) if s}
+
+
+def crime_measures(seeds: Path = SEEDS) -> frozenset[str]:
+    """Codes of the catalogue's measures the crime models count: counted events of the
+    police_crime / police_street sources only."""
+    return frozenset(
+        r["measure_code"]
+        for r in measure_catalogue(seeds)
+        if r["method"] == "count" and sources_of(r) <= CRIME_SOURCES
+    )
+
+
+def police_uk_measures(seeds: Path = SEEDS) -> dict[str, str]:
+    """Crime measures that data.police.uk's files alone can give: code -> the numerator rule."""
+    return {
+        r["measure_code"]: r["numerator_rule"]
+        for r in measure_catalogue(seeds)
+        if r["method"] == "count" and "police_street" in sources_of(r)
+        and sources_of(r) <= CRIME_SOURCES
     }
-)
+
+
+CRIME_MEASURES = crime_measures()
 
 #: The columns of main_marts.scorecard, in their contract order.
 SCORECARD_COLUMNS = [
     "measure_code",
     "measure_name",
+    "domain",
+    "display_order",
     "area_code",
     "area_name",
     "area_type",
+    "period_type",
     "period_month",
     "financial_year",
     "count",
     "denominator",
     "value",
     "unit",
+    "rate_per",
+    "denominator_year",
+    "value_last_year",
     "ytd_count",
     "ytd_count_last_year",
     "ytd_change_pct",

@@ -139,7 +139,7 @@ def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supers
     env = base_env(data, port)
     built = not os.environ.get("CSP_TEST_SERVING")
     if built:
-        from ingest.demo import generate
+        from demo import generate
 
         generate(landing, start=DEMO_START, end=DEMO_END)
         output = run_build(env, data / "build-1.log")

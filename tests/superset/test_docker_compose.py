@@ -75,3 +75,20 @@ def test_every_variable_is_documented_in_env_example():
     example = (REPO / ".env.example").read_text()
     documented = set(re.findall(r"^([A-Z0-9_]+)=", example, flags=re.M))
     assert used <= documented, f"not in .env.example: {sorted(used - documented)}"
+
+
+def test_the_pipeline_and_superset_share_one_serving_file():
+    """Every service of the deployment resolves the same serving file through
+    ingest.config.Settings (the one home of its path), on the shared data volume."""
+    from ingest.config import Settings
+
+    services = load()["services"]
+    serving = {}
+    for name in ("dagster-webserver", "dagster-daemon", "superset-init", "superset"):
+        env = {k: str(v) for k, v in services[name]["environment"].items()}
+        path = Settings.from_env(env).serving_path
+        assert path.is_absolute(), name
+        mounts = [v.split(":")[1] for v in services[name]["volumes"] if v.startswith("csp-data:")]
+        assert any(path.is_relative_to(m) for m in mounts), (name, path, mounts)
+        serving[name] = path
+    assert len(set(serving.values())) == 1, serving

@@ -1,30 +1,63 @@
 """The committed Superset assets are consistent, without a server: one export bundle
-whose objects link by UUID, a read-only DuckDB connection, and provisioning's zip."""
+whose objects link by UUID, a read-only DuckDB connection, provisioning's zip, and lists
+of measures that are the measure catalogue's (seeds/measures.csv)."""
 
 from __future__ import annotations
 
+import csv
 import io
+import json
+import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import yaml
 from conftest import REPO
 from provision import asset_datasets, build_bundle
 
 ASSETS = REPO / "superset" / "assets"
+GENERATOR = REPO / "superset" / "generate_assets.py"
+CATALOGUE = REPO / "seeds" / "measures.csv"
 
 
-def load(kind: str) -> list[dict]:
-    return [yaml.safe_load(p.read_text()) for p in sorted((ASSETS / kind).rglob("*.yaml"))]
+def load(kind: str, assets: Path = ASSETS) -> list[dict]:
+    return [yaml.safe_load(p.read_text()) for p in sorted((assets / kind).rglob("*.yaml"))]
+
+
+def generate(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(GENERATOR), *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def catalogue(path: Path = CATALOGUE) -> list[dict[str, str]]:
+    """The catalogue's rows in report order, read here with the csv module."""
+    with path.open(newline="") as fh:
+        return sorted(csv.DictReader(fh), key=lambda r: int(r["display_order"]))
+
+
+def chart(name: str, assets: Path = ASSETS) -> dict:
+    (found,) = [c for c in load("charts", assets) if c["slice_name"] == name]
+    return found
+
+
+def measure_codes(c: dict) -> list[str]:
+    """The chart's `measure_code IN [...]` list; the same in params and query_context."""
+    (in_params,) = [
+        f["comparator"]
+        for f in c["params"]["adhoc_filters"]
+        if f["subject"] == "measure_code" and f["operator"] == "IN"
+    ]
+    (query,) = json.loads(c["query_context"])["queries"]
+    (in_query,) = [f["val"] for f in query["filters"] if f["col"] == "measure_code"]
+    assert in_params == in_query, c["slice_name"]
+    return in_params
 
 
 def test_assets_match_their_generator():
-    out = subprocess.run(
-        [sys.executable, str(REPO / "superset" / "generate_assets.py"), "--check"],
-        capture_output=True,
-        text=True,
-    )
+    out = generate("--check")
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -81,3 +114,122 @@ def test_bundle_fills_in_the_serving_path(tmp_path):
         db = yaml.safe_load(zf.read("csp_assets/databases/csp_serving.yaml"))
     assert db["sqlalchemy_uri"] == f"duckdb:///{serving}"
     assert db["sqlalchemy_uri"].startswith("duckdb:////")
+
+
+def test_the_scorecard_is_in_the_catalogues_report_order():
+    c = chart("Community safety scorecard")
+    assert c["params"]["order_by_cols"] == ['["display_order", true]']
+    (query,) = json.loads(c["query_context"])["queries"]
+    assert query["orderby"] == [["display_order", True]]
+    for ds in load("datasets"):
+        cols = {col["column_name"]: col for col in ds["columns"]}
+        assert "measure_order" not in cols, ds["table_name"]
+        if ds["table_name"].startswith("scorecard"):
+            assert cols["display_order"]["type"] == "INTEGER"
+            assert cols["display_order"]["expression"] is None  # the table's own column
+
+
+def test_every_measure_pivot_lists_the_crime_domain_in_report_order():
+    crime = [r["measure_code"] for r in catalogue() if r["domain"] == "crime"]
+    assert len(crime) >= 20
+    assert measure_codes(chart("Every measure: this FY against last FY by month")) == crime
+
+
+def test_hate_crime_strands_are_the_hate_crime_domain_without_the_total():
+    strands = [
+        r["measure_code"]
+        for r in catalogue()
+        if r["domain"] == "hate_crime" and r["measure_code"] != "hate_crime_total"
+    ]
+    assert len(strands) == 5
+    assert measure_codes(chart("Hate crime by strand")) == strands
+
+
+def test_rates_per_1000_are_the_measures_with_rate_per_1000():
+    per_1000 = [r["measure_code"] for r in catalogue() if r["rate_per"] == "1000"]
+    assert per_1000
+    assert measure_codes(chart("Rates per 1,000 by month")) == per_1000
+
+
+NEW_CODE = "assault_with_injury_8n"
+
+
+def test_a_new_crime_measure_in_the_catalogue_reaches_the_crime_dashboard(tmp_path):
+    """One catalogue row of domain crime, regenerate: the code is in the crime
+    dashboard's assets, with no other edit."""
+    rows = catalogue()
+    fields = list(rows[0])
+    other_crime = max(int(r["display_order"]) for r in rows if r["domain"] == "crime")
+    new = dict.fromkeys(fields, "")
+    new.update(
+        measure_code=NEW_CODE,
+        measure_name="Assault with injury (8N)",
+        description="Crimes with Home Office offence code 8N.",
+        domain="crime",
+        display_order=str(other_crime + 5),
+        unit="count",
+        period_type="month",
+        method="count",
+        source="police_crime",
+        numerator_rule="offence_code = '8N'",
+        higher_is_better="false",
+        numerator_definition="Crimes with Home Office offence code 8N",
+    )
+    edited = tmp_path / "measures.csv"
+    shutil.copyfile(CATALOGUE, edited)
+    with edited.open("a", newline="") as fh:
+        csv.DictWriter(fh, fieldnames=fields, lineterminator="\n").writerow(new)
+    out_dir = tmp_path / "assets"
+
+    out = generate("--catalogue", str(edited), "--out", str(out_dir))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert generate("--catalogue", str(edited), "--out", str(out_dir), "--check").returncode == 0
+    # The committed assets are stale against the edited catalogue, and untouched.
+    assert generate("--catalogue", str(edited), "--check").returncode == 1
+    assert generate("--check").returncode == 0
+
+    (dash,) = [d for d in load("dashboards", out_dir) if d["slug"] == "crime"]
+    in_dashboard = {
+        v["meta"]["uuid"]
+        for v in dash["position"].values()
+        if isinstance(v, dict) and v.get("type") == "CHART"
+    }
+    naming = [
+        c["slice_name"]
+        for c in load("charts", out_dir)
+        if c["uuid"] in in_dashboard and NEW_CODE in yaml.safe_dump(c)
+    ]
+    assert naming == ["Every measure: this FY against last FY by month"]
+    pivot = chart("Every measure: this FY against last FY by month", out_dir)
+    expected = [r["measure_code"] for r in catalogue(edited) if r["domain"] == "crime"]
+    assert measure_codes(pivot) == expected and expected[-1] == NEW_CODE
+    # Nothing else moved: every other file is the committed one.
+    changed = {
+        p.relative_to(out_dir).as_posix()
+        for p in out_dir.rglob("*.yaml")
+        if p.read_text() != (ASSETS / p.relative_to(out_dir)).read_text()
+    }
+    assert changed == {"charts/Every_measure_this_FY_against_last_FY_by_month.yaml"}
+
+
+def test_provisioning_and_the_launcher_take_the_serving_path_from_settings(monkeypatch, tmp_path):
+    """ingest.config.Settings is the one home of the serving path: provision.py resolves
+    it and serve.py hands it, absolute, to the server and to provisioning."""
+    import provision
+    import serve
+
+    from ingest.config import Settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CSP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("CSP_SERVING_PATH", raising=False)
+    expected = tmp_path / "data" / "serving.duckdb"
+    assert Settings.from_env().serving_path == expected
+    assert provision.serving_path() == expected
+    assert serve.superset_env()["CSP_SERVING_PATH"] == str(expected)
+
+    monkeypatch.setenv("CSP_SERVING_PATH", "elsewhere/serving.duckdb")
+    assert provision.serving_path() == tmp_path / "elsewhere" / "serving.duckdb"
+    assert serve.superset_env()["CSP_SERVING_PATH"] == str(
+        tmp_path / "elsewhere" / "serving.duckdb"
+    )

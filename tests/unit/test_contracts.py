@@ -8,7 +8,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.contract_docs import DOCS_DIR, render, render_index, write_docs
+from ingest.contract_docs import (
+    DBT_SOURCES_PATH,
+    DOCS_DIR,
+    render,
+    render_dbt_sources,
+    render_index,
+    write_docs,
+)
 from ingest.contracts import CONTRACTS, UnknownSourceError, get_contract
 from ingest.contracts.base import LINEAGE_COLUMNS, TYPES, Column, Contract
 from ingest.contracts.police_street import POLICE_UK_CRIME_TYPES
@@ -100,9 +107,25 @@ def test_committed_contract_docs_are_up_to_date() -> None:
     assert (DOCS_DIR / "README.md").read_text(encoding="utf-8") == render_index()
 
 
+def test_committed_dbt_sources_are_generated_from_the_contracts() -> None:
+    assert DBT_SOURCES_PATH.read_text(encoding="utf-8") == render_dbt_sources(), (
+        "dbt_project/models/staging/_raw__sources.yml is stale: run `csp contracts`"
+    )
+    text = render_dbt_sources()
+    for c in CONTRACTS.values():
+        assert f"      - name: {c.name}\n" in text
+        for col in c.columns:
+            assert f"          - name: {col.name}\n" in text
+
+
 def test_docs_name_every_column_and_rule(tmp_path: Path) -> None:
-    written = write_docs(tmp_path)
-    assert {p.name for p in written} == {"police_street.md", "police_crime.md", "README.md"}
+    written = write_docs(tmp_path, tmp_path / "_raw__sources.yml")
+    assert {p.name for p in written} == {
+        "police_street.md",
+        "police_crime.md",
+        "README.md",
+        "_raw__sources.yml",
+    }
     text = (tmp_path / "police_crime.md").read_text()
     for col in get_contract("police_crime").columns:
         assert f"`{col.header}`" in text

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import csv
+import re
 
 import pytest
+import yaml
 from dbt_support import (
-    CRIME_MEASURES,
     DBT_PROJECT,
     SCORECARD_COLUMNS,
-    SEEDS,
     copy_project,
     dbt_environ,
     invoke_dbt,
+    measure_catalogue,
 )
 
 
@@ -35,8 +35,14 @@ def test_layers_and_schemas(manifest):
     got = {name: n.config.schema for name, n in models(manifest).items()}
     assert got["stg_police_uk__street_crimes"] == "staging"
     assert got["stg_police__recorded_crimes"] == "staging"
-    assert got["int_crime__unioned"] == "intermediate"
-    for mart in ("fct_crime", "dim_area", "dim_date", "scorecard"):
+    for name in (
+        "int_crime__events",
+        "int_crime__source_coverage",
+        "int_crime__measure_counts",
+        "int_scorecard__crime_monthly",
+    ):
+        assert got[name] == "intermediate"
+    for mart in ("fct_crime", "dim_area", "dim_date", "dim_measure", "scorecard"):
         assert got[mart] == "marts"
 
 
@@ -67,9 +73,14 @@ def test_sources_have_freshness_on_loaded_at(manifest):
 
 def test_unit_tests_and_exposures_exist(manifest):
     unit = {u.name: u.model for u in manifest.unit_tests.values()}
-    assert unit["scorecard_ytd_change_worked_examples"] == "scorecard"
-    assert unit["scorecard_rate_per_1000_population"] == "scorecard"
+    assert unit["scorecard_ytd_change_and_last_year_worked_examples"] == "scorecard"
+    assert unit["scorecard_rate_uses_the_financial_years_population"] == "scorecard"
     assert unit["dim_date_financial_year_quarters_and_months"] == "dim_date"
+    assert unit["int_crime__measure_counts_with_the_catalogue_rules"] == "int_crime__measure_counts"
+    assert (
+        unit["int_scorecard__crime_monthly_first_source_with_data"]
+        == "int_scorecard__crime_monthly"
+    )
     exposures = {e.label: e for e in manifest.exposures.values()}
     assert {"Community safety overview", "Crime"} <= set(exposures)
     for e in exposures.values():
@@ -89,16 +100,33 @@ def test_each_computation_is_one_macro(manifest):
         "direction",
         "ytd_complete",
         "cumulative_repeat_rate",
-        "crime_measures",
+        "measure_catalogue",
+        "measure_event_counts",
+        "validate_measure_catalogue",
     } <= macros
 
 
-def test_crime_measures_exist_in_the_measures_seed():
-    if not (SEEDS / "measures.csv").exists():
-        pytest.skip("seeds/measures.csv not written yet")
-    with open(SEEDS / "measures.csv", encoding="utf-8") as fh:
-        codes = {r["measure_code"] for r in csv.DictReader(fh)}
-    assert CRIME_MEASURES <= codes
-    text = (DBT_PROJECT / "macros" / "crime_measures.sql").read_text()
-    for code in CRIME_MEASURES:
-        assert f"'{code}'" in text
+def test_one_yaml_file_per_model():
+    """Every model has its own YAML beside it, named after it, in every layer."""
+    models_dir = DBT_PROJECT / "models"
+    for sql in models_dir.rglob("*.sql"):
+        assert sql.with_suffix(".yml").is_file(), sql.relative_to(DBT_PROJECT)
+    for yml in models_dir.rglob("*.yml"):
+        if yml.name.startswith("_") or yml.name == "exposures.yml":
+            continue
+        assert yml.with_suffix(".sql").is_file(), yml.relative_to(DBT_PROJECT)
+
+
+def test_no_measure_code_is_written_in_the_dbt_sql():
+    """The SQL is generated from the catalogue: no model, macro or test names a measure."""
+    codes = {r["measure_code"] for r in measure_catalogue()}
+    for path in DBT_PROJECT.rglob("*.sql"):
+        if "target" in path.parts:
+            continue
+        words = set(re.findall(r"[a-z][a-z0-9_]*", path.read_text()))
+        assert not (words & codes), (path.relative_to(DBT_PROJECT), sorted(words & codes))
+
+
+def test_catalogue_is_checked_before_anything_runs():
+    config = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text())
+    assert config["on-run-start"] == ["{{ validate_measure_catalogue() }}"]

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.util
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from ingest.demo import MANIFEST_NAME, generate
+from demo import MANIFEST_NAME, SOURCES, generate
+from demo import sources as src
+from demo.build_points import main as build_points
+from demo.context import POINTS_FILE
+from ingest.contracts import CONTRACTS, get_contract
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+REPO = Path(__file__).resolve().parents[2]
+SEEDS = REPO / "seeds"
+SHARED = REPO.parent / "shared"
 START, END = "2024-04", "2024-06"
 MONTHS = ["2024-04", "2024-05", "2024-06"]
 FORCE_SLUGS = {"E23000029": "thames-valley", "E23000032": "kent"}
@@ -20,21 +28,7 @@ STREET_HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
     "LSOA name,Crime type,Last outcome category,Context"
 )
-EXTRACT_SOURCES = [
-    "police_street",
-    "ons_csp_crime",
-    "police_crime",
-    "dv_incidents",
-    "marac_cases",
-    "fire_incidents",
-    "asb_council",
-    "treatment_episodes",
-    "court_orders",
-    "probation_events",
-    "iom_cohort",
-    "iom_convictions",
-    "indicator_returns",
-]
+EXTRACT_SOURCES = SOURCES
 
 
 def rows(path: Path) -> list[dict[str, str]]:
@@ -105,7 +99,7 @@ def test_months_covered_from_start_to_end(demo):
             assert (out / "police_street" / f"{month}-{slug}-street.csv").is_file()
             crimes = rows(out / "police_crime" / f"{month}-{slug}-crime.csv")
             assert {r["recorded_date"][:7] for r in crimes} == {month}
-    for source in ("dv_incidents", "asb_council", "fire_incidents", "iom_convictions"):
+    for source in (src.DV_INCIDENTS, src.ASB_COUNCIL, src.FIRE_INCIDENTS, src.IOM_CONVICTIONS):
         periods = {p for f in manifest["files"] if f["source"] == source for p in f["periods"]}
         assert periods == set(MONTHS), source
 
@@ -174,3 +168,85 @@ def test_restated_and_late_files_are_recorded(demo):
         assert r["file"] > r["restates"]  # loaded in name order: the restatement wins
         assert r["rows_after"] > r["rows_before"] and r["reclassified"]
     assert manifest["late"] and all((out / f["file"]).is_file() for f in manifest["late"])
+
+
+def header_row(path: Path) -> list[str]:
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        ws = load_workbook(path, read_only=True).active
+        return list(next(ws.iter_rows(min_row=4, max_row=4, values_only=True)))
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return next(csv.reader(fh))
+
+
+@pytest.mark.parametrize("source", sorted(CONTRACTS))
+def test_contracted_files_have_exactly_the_contract_headers(demo, source):
+    out, _ = demo
+    files = sorted((out / source).iterdir())
+    assert files, source
+    for path in files:
+        assert header_row(path) == list(get_contract(source).headers), path.name
+
+
+def test_uncontracted_files_have_the_header_of_the_sources_module(demo):
+    out, _ = demo
+    for source, header in src.UNCONTRACTED_HEADERS.items():
+        for path in sorted((out / source).iterdir()):
+            assert header_row(path) == list(header), path.name
+
+
+def test_every_source_has_one_header_from_one_place():
+    assert len(SOURCES) == len(set(SOURCES)) == 13
+    assert not set(src.UNCONTRACTED_HEADERS) & set(CONTRACTS), "a contract replaces the copy"
+    assert set(SOURCES) == set(src.UNCONTRACTED_HEADERS) | {s for s in SOURCES if s in CONTRACTS}
+    assert {src.POLICE_CRIME, src.POLICE_STREET} <= set(CONTRACTS)
+
+
+def test_file_frame_follows_the_contract():
+    import pandas as pd
+
+    contract = get_contract(src.POLICE_STREET)
+    optional = [c for c in contract.columns if not c.required]
+    values = {c.name: ["x"] for c in contract.columns if c is not optional[0]}
+    frame = src.file_frame(src.POLICE_STREET, pd.DataFrame({**values, "internal": [1]}))
+    assert list(frame.columns) == list(contract.headers)
+    assert frame[optional[0].header].tolist() == [""]  # not modelled by the demo: blank
+    required = next(c for c in contract.columns if c.required)
+    del values[required.name]
+    with pytest.raises(ValueError, match=required.name):
+        src.file_frame(src.POLICE_STREET, pd.DataFrame(values))
+    with pytest.raises(ValueError, match="missing"):
+        src.file_frame(src.ONS_CSP_CRIME, pd.DataFrame({"csp_code": ["E22000307"]}))
+
+
+def test_ingest_no_longer_contains_the_demo():
+    assert importlib.util.find_spec("ingest.demo") is None
+
+
+def test_seeds_are_read_by_column_name(tmp_path):
+    """Extra columns, other row and column orders and district populations (which the demo
+    does not use) leave the demo's bytes alone."""
+    import pandas as pd
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    areas = pd.read_csv(seeds / "areas.csv", dtype=str, keep_default_na=False)
+    areas["extra"] = "x"
+    areas = areas[list(reversed(areas.columns))].iloc[::-1]
+    areas.to_csv(seeds / "areas.csv", index=False)
+    pop = pd.read_csv(seeds / "population.csv", dtype=str, keep_default_na=False)
+    decoy = pop[pop.area_type == "csp"].assign(area_type="district", population="1")
+    pd.concat([pop, decoy]).iloc[:, ::-1].to_csv(seeds / "population.csv", index=False)
+    one = generate(tmp_path / "one", start=START, end=START)
+    two = generate(tmp_path / "two", start=START, end=START, seeds_dir=seeds)
+    assert one == two
+
+
+@pytest.mark.skipif(
+    not (SHARED / "realdata/police_uk").is_dir(), reason="needs ../shared/realdata/police_uk"
+)
+def test_build_points_rebuilds_the_committed_points(tmp_path):
+    out = tmp_path / "lsoa_points.csv"
+    assert build_points(["--shared", str(SHARED), "--out", str(out)]) == 0
+    assert out.read_bytes() == POINTS_FILE.read_bytes()

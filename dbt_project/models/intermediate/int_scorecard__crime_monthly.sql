@@ -1,16 +1,26 @@
--- Monthly counts: one row per crime measure × area (csp, force) × month of the force's spine
--- (every month from the force's first to last month with data). The count is NULL
--- ("no data") when the measure's source has no data for the force and month, and 0 when
--- the source has data but no matching crimes.
+-- depends_on: {{ ref('measures') }}
+-- Monthly counts of the crime measures: one row per measure × area (csp, force) × month of the
+-- force's spine (every month from the force's first to last month with data in any crime
+-- source). The source counted for a measure, force and month is the first of the measure's
+-- catalogue sources that has data then (police_crime where the force sent its record-level
+-- extract, else police_street where the measure allows it). count is NULL ("no data") when
+-- none of them has data, 0 when one has data but no event meets the measure's rule.
 with
 
-coverage as (
+measures as (
 
-    select * from {{ ref('int_crime__source_coverage') }}
+    {{ measure_values_sql(measures_counted_from(['police_crime', 'police_street'])) }}
 
 ),
 
-areas as (
+coverage as (
+
+    select source, force_code, period_month, loaded_at
+    from {{ ref('int_crime__source_coverage') }}
+
+),
+
+force_csps as (
 
     select distinct csp_code, force_code
     from {{ ref('areas') }}
@@ -29,66 +39,55 @@ force_months as (
 
 ),
 
-force_month_coverage as (
-
-    select
-        force_months.force_code,
-        force_months.period_month,
-        coalesce(coverage.has_police_crime, false) as has_police_crime,
-        coalesce(coverage.has_police_street, false) as has_police_street,
-        coverage.police_crime_loaded_at,
-        coverage.police_street_loaded_at
-    from force_months
-    left join coverage
-        on coverage.force_code = force_months.force_code
-       and coverage.period_month = force_months.period_month
-
-),
-
 area_months as (
 
-    select 'force' as area_type, force_code as area_code, * from force_month_coverage
+    select 'force' as area_type, force_code as area_code, force_code, period_month
+    from force_months
     union all
-    select 'csp' as area_type, areas.csp_code as area_code, force_month_coverage.*
-    from force_month_coverage
-    inner join areas
-        on areas.force_code = force_month_coverage.force_code
+    select 'csp' as area_type, force_csps.csp_code as area_code, force_months.force_code,
+        force_months.period_month
+    from force_months
+    inner join force_csps
+        on force_csps.force_code = force_months.force_code
 
 ),
 
-measures as (
+-- the first of each measure's sources with data for the force and month
+chosen as (
 
-    select * from (values
-        {%- for m in crime_measures() %}
-        ('{{ m.code }}', '{{ m.basis }}'){{ ',' if not loop.last }}
-        {%- endfor %}
-    ) as t (measure_code, basis)
+    select
+        measures.measure_code,
+        coverage.force_code,
+        coverage.period_month,
+        coverage.source,
+        coverage.loaded_at
+    from measures
+    inner join coverage
+        on list_contains(measures.sources, coverage.source)
+    qualify row_number() over (
+        partition by measures.measure_code, coverage.force_code, coverage.period_month
+        order by list_position(measures.sources, coverage.source)
+    ) = 1
 
 ),
 
-events as (
+counts as (
 
-    {{ crime_measure_events() }}
-
-),
-
-event_counts as (
-
-    select measure_code, 'force' as area_type, force_code as area_code, period_month, source,
-        count(*) as n
-    from events
+    select measure_code, source, 'force' as area_type, force_code as area_code, period_month,
+        sum(event_count) as n
+    from {{ ref('int_crime__measure_counts') }}
     where force_code is not null
     group by all
     union all
-    select measure_code, 'csp' as area_type, csp_code as area_code, period_month, source,
-        count(*) as n
-    from events
+    select measure_code, source, 'csp' as area_type, csp_code as area_code, period_month,
+        sum(event_count) as n
+    from {{ ref('int_crime__measure_counts') }}
     where csp_code is not null
     group by all
 
 ),
 
-sourced as (
+counted as (
 
     select
         measures.measure_code,
@@ -96,47 +95,22 @@ sourced as (
         area_months.area_code,
         area_months.force_code,
         area_months.period_month,
-        case measures.basis
-            when 'any' then
-                case
-                    when area_months.has_police_crime then 'police_crime'
-                    when area_months.has_police_street then 'police_street'
-                end
-            when 'recorded' then
-                case when area_months.has_police_crime then 'police_crime' end
-            when 'asb' then
-                case when area_months.has_police_street then 'police_street' end
-        end as source,
-        area_months.police_crime_loaded_at,
-        area_months.police_street_loaded_at
+        chosen.source,
+        case when chosen.source is not null then coalesce(counts.n, 0) end::bigint
+            as measure_count,
+        chosen.loaded_at
     from area_months
     cross join measures
-
-),
-
-counted as (
-
-    select
-        sourced.measure_code,
-        sourced.area_type,
-        sourced.area_code,
-        sourced.force_code,
-        sourced.period_month,
-        sourced.source,
-        case
-            when sourced.source is not null then coalesce(event_counts.n, 0)
-        end::bigint as measure_count,
-        case sourced.source
-            when 'police_crime' then sourced.police_crime_loaded_at
-            when 'police_street' then sourced.police_street_loaded_at
-        end as loaded_at
-    from sourced
-    left join event_counts
-        on event_counts.measure_code = sourced.measure_code
-       and event_counts.area_type = sourced.area_type
-       and event_counts.area_code = sourced.area_code
-       and event_counts.period_month = sourced.period_month
-       and event_counts.source = sourced.source
+    left join chosen
+        on chosen.measure_code = measures.measure_code
+       and chosen.force_code = area_months.force_code
+       and chosen.period_month = area_months.period_month
+    left join counts
+        on counts.measure_code = measures.measure_code
+       and counts.area_type = area_months.area_type
+       and counts.area_code = area_months.area_code
+       and counts.period_month = area_months.period_month
+       and counts.source = chosen.source
 
 )
 

@@ -5,7 +5,7 @@ with examples (example, actual, expected) as (
     values
     -- YTD change %: seed 002 2.1, Q1 326 against 260 -> +25.4%
     ('ytd change 326 vs 260', {{ pct_change(326, 260) }}, 66.0 / 260 * 100),
-    -- YTD change %: seed 004 burglary Apr-Jul 348 against 256 -> +35.9%
+    -- YTD change %: seed 004, burglaries Apr-Jul 348 against 256 -> +35.9%
     ('ytd change 348 vs 256', {{ pct_change(348, 256) }}, 35.9375),
     -- change against baseline: seed 002 1.3 ASB 12,043 vs 3-year average 13,425 -> -10.3%
     ('baseline 12043 vs 13425', {{ pct_change(12043, 13425) }}, -1382.0 / 13425 * 100),

@@ -1,10 +1,10 @@
 -- Crime counts by LSOA: one row per LSOA × month × crime measure (aggregates only, no
 -- person-level column), for the LSOAs of every CSP the scorecard covers.
 -- The months and the source counted for each (CSP, month, measure) are the scorecard's own
--- (int_scorecard__crime_monthly at area_type 'csp', months with data only): the LSOA counts
--- of a CSP and month add up to the scorecard's CSP count. Every LSOA of the CSP has a row
--- for each such month (0 when no event was counted there); months without data for the
--- measure's source have no rows. Events come from the shared macro crime_measure_events().
+-- (int_scorecard__crime_monthly at area_type 'csp', months with data only), and the counts
+-- come from the same int_crime__measure_counts, so the LSOA counts of a CSP and month add up
+-- to the scorecard's CSP count. Every LSOA of the CSP has a row for each such month (0 when
+-- no event was counted there); months without data for the measure's source have no rows.
 with
 
 csp_months as (
@@ -32,16 +32,10 @@ lsoas as (
 
 ),
 
-events as (
-
-    {{ crime_measure_events() }}
-
-),
-
 lsoa_counts as (
 
-    select measure_code, lsoa_code, csp_code, period_month, source, count(*) as n
-    from events
+    select measure_code, lsoa_code, csp_code, period_month, source, sum(event_count) as n
+    from {{ ref('int_crime__measure_counts') }}
     where lsoa_code is not null
       and csp_code is not null
     group by all
@@ -50,7 +44,7 @@ lsoa_counts as (
 
 measures as (
 
-    select measure_code, measure_name from {{ ref('measures') }}
+    select measure_code, measure_name from {{ ref('dim_measure') }}
 
 ),
 

@@ -5,9 +5,7 @@ with
 
 data_months as (
 
-    select period_month from {{ ref('stg_police_uk__street_crimes') }}
-    union all
-    select period_month from {{ ref('stg_police__recorded_crimes') }}
+    select period_month from {{ ref('int_crime__source_coverage') }}
 
 ),
 

@@ -1,40 +1,58 @@
--- Crime grain fact: one row per crime counted by the warehouse (see int_crime__unioned).
--- victim_ref is a keyed pseudonym made at ingest (never a raw person id); this table stays
--- in the working warehouse and is not published to the serving file.
+-- Crime grain fact: one row per crime the warehouse counts for all crime: every police_crime
+-- record, and the data.police.uk crimes (not ASB) of the force-months with no police_crime
+-- extract. victim_ref is a keyed pseudonym made at ingest (never a raw person id); this
+-- table stays in the working warehouse and is not published to the serving file.
+with
+
+events as (
+
+    select * from {{ ref('int_crime__events') }}
+
+),
+
+recorded_force_months as (
+
+    select force_code, period_month
+    from {{ ref('int_crime__source_coverage') }}
+    where source = 'police_crime'
+
+)
+
 select
-    crime_key,
-    source,
-    period_month,
-    recorded_date,
-    force_code,
-    lsoa_code,
-    csp_code,
-    location_type,
-    offence_code,
-    offence_description,
-    offence_group,
-    police_uk_crime_type,
-    is_all_crime,
-    is_sac,
-    is_domestic_burglary,
-    is_vehicle_crime,
-    is_robbery_personal,
-    is_violence_with_injury,
-    is_violence_without_injury,
-    is_public_place_violence,
-    is_criminal_damage,
-    is_hate_crime,
-    is_hate_race,
-    is_hate_religion,
-    is_hate_disability,
-    is_hate_sexual_orientation,
-    is_hate_transgender,
-    is_domestic_abuse,
-    victim_ref,
-    victim_age,
-    victim_gender,
-    outcome,
-    source_file,
-    batch_id,
-    loaded_at
-from {{ ref('int_crime__unioned') }}
+    events.event_key as crime_key,
+    events.source,
+    events.period_month,
+    events.recorded_date,
+    events.force_code,
+    events.lsoa_code,
+    events.csp_code,
+    events.location_type,
+    events.offence_code,
+    events.offence_description,
+    events.offence_group,
+    events.police_uk_crime_type,
+    events.is_public_place_violence_offence,
+    events.is_domestic_abuse,
+    events.is_hate_race,
+    events.is_hate_religion,
+    events.is_hate_disability,
+    events.is_hate_sexual_orientation,
+    events.is_hate_transgender,
+    events.victim_ref,
+    events.victim_age,
+    events.victim_gender,
+    events.outcome,
+    events.source_file,
+    events.batch_id,
+    events.loaded_at
+from events
+where events.source = 'police_crime'
+   or (
+        not events.is_asb
+        and not exists (
+            select 1
+            from recorded_force_months
+            where recorded_force_months.force_code = events.force_code
+              and recorded_force_months.period_month = events.period_month
+        )
+   )

@@ -1,26 +1,19 @@
--- The long-format scorecard: one row per measure × area × month (crime measures, csp and
--- force level). Counts come from int_scorecard__crime_monthly; every other figure is
--- computed here with the macros of spec/measures.md.
+-- The long-format scorecard: one row per measure × area × period (Fingertips' indicator
+-- export plus the CSP columns). Counts come from each domain's monthly model; every other
+-- figure is computed here with the macros of spec/measures.md, and the measure's name, order,
+-- period type, unit and rate from the catalogue (dim_measure, i.e. seeds/measures.csv).
 with
 
 monthly as (
 
+    -- one model per domain, all with the same columns (a new domain adds a union here)
     select * from {{ ref('int_scorecard__crime_monthly') }}
 
 ),
 
 measures as (
 
-    select
-        measure_code,
-        measure_name,
-        unit,
-        case
-            when lower(trim(rate_denominator)) in ('population', 'households')
-                then lower(trim(rate_denominator))
-        end as rate_denominator,
-        try_cast(nullif(trim(rate_per), '') as integer) as rate_per
-    from {{ ref('measures') }}
+    select * from {{ ref('dim_measure') }}
 
 ),
 
@@ -64,48 +57,76 @@ with_previous as (
 
 ),
 
+-- Rate denominator: the ONS mid-year estimate of the year the month's financial year starts
+-- in (FY 2018/19, January 2019 included, uses mid-2018), as ONS's published crime rates do,
+-- so a rate never jumps at January; a year outside the series takes the nearest year (the
+-- earlier of two equally near), and denominator_year says which year was used.
+denominators as (
+
+    select
+        with_previous.measure_code,
+        with_previous.area_type,
+        with_previous.area_code,
+        with_previous.period_month,
+        case measures.rate_denominator
+            {%- for name, column in measure_rate_denominators().items() %}
+            when '{{ name }}' then population.{{ column }}
+            {%- endfor %}
+        end as denominator,
+        population.year as denominator_year
+    from with_previous
+    inner join measures
+        on measures.measure_code = with_previous.measure_code
+    inner join population
+        on population.area_code = with_previous.area_code
+       and population.area_type = with_previous.area_type
+    where measures.rate_denominator is not null
+      and measures.rate_per is not null
+    qualify row_number() over (
+        partition by with_previous.measure_code, with_previous.area_type,
+            with_previous.area_code, with_previous.period_month
+        order by
+            abs(population.year - {{ fy_start_year('with_previous.period_month') }}),
+            population.year
+    ) = 1
+
+),
+
+valued as (
+
+    select
+        w.*,
+        denominators.denominator,
+        denominators.denominator_year,
+        -- the headline figure: the YTD rate for a measure with a rate, else the month's count
+        case
+            when measures.rate_per is not null and measures.rate_denominator is not null
+                then {{ rate_per('w.ytd_count', 'denominators.denominator', 'measures.rate_per') }}
+            else w.measure_count
+        end as value
+    from with_previous as w
+    inner join measures
+        on measures.measure_code = w.measure_code
+    left join denominators
+        on denominators.measure_code = w.measure_code
+       and denominators.area_type = w.area_type
+       and denominators.area_code = w.area_code
+       and denominators.period_month = w.period_month
+
+),
+
 with_last_year as (
 
     select
         this_year.*,
+        last_year.value as value_last_year,
         last_year.ytd_count as ytd_count_last_year
-    from with_previous as this_year
-    left join with_previous as last_year
+    from valued as this_year
+    left join valued as last_year
         on last_year.measure_code = this_year.measure_code
        and last_year.area_type = this_year.area_type
        and last_year.area_code = this_year.area_code
        and last_year.period_month = this_year.period_month - interval 12 month
-
-),
-
--- Denominator: the mid-year estimate of the calendar year the month falls in; when that
--- year is not in the seed, the latest earlier year, else the earliest later year.
-denominators as (
-
-    select
-        with_last_year.measure_code,
-        with_last_year.area_type,
-        with_last_year.area_code,
-        with_last_year.period_month,
-        case measures.rate_denominator
-            when 'population' then population.population
-            when 'households' then population.households
-        end as denominator,
-        population.year as denominator_year
-    from with_last_year
-    inner join measures
-        on measures.measure_code = with_last_year.measure_code
-    inner join population
-        on population.area_code = with_last_year.area_code
-       and population.area_type = with_last_year.area_type
-    where measures.rate_denominator is not null
-    qualify row_number() over (
-        partition by with_last_year.measure_code, with_last_year.area_type,
-            with_last_year.area_code, with_last_year.period_month
-        order by
-            population.year > year(with_last_year.period_month),
-            abs(population.year - year(with_last_year.period_month))
-    ) = 1
 
 ),
 
@@ -114,18 +135,17 @@ final as (
     select
         w.measure_code::varchar as measure_code,
         measures.measure_name::varchar as measure_name,
+        measures.domain::varchar as domain,
+        measures.display_order::integer as display_order,
         w.area_code::varchar as area_code,
         areas.area_name::varchar as area_name,
         w.area_type::varchar as area_type,
+        measures.period_type::varchar as period_type,
         w.period_month::date as period_month,
         {{ financial_year('w.period_month') }}::varchar as financial_year,
         w.measure_count::bigint as "count",
-        denominators.denominator::bigint as denominator,
-        (case
-            when measures.rate_per is not null and measures.rate_denominator is not null
-                then {{ rate_per('w.ytd_count', 'denominators.denominator', 'measures.rate_per') }}
-            else w.measure_count
-        end)::double as value,
+        w.denominator::bigint as denominator,
+        w.value::double as value,
         -- the unit of `value`: the rate's definition where the measure has a rate
         (case
             when measures.rate_per is not null and measures.rate_denominator is not null
@@ -134,7 +154,8 @@ final as (
             else measures.unit
         end)::varchar as unit,
         measures.rate_per::integer as rate_per,
-        denominators.denominator_year::integer as denominator_year,
+        w.denominator_year::integer as denominator_year,
+        w.value_last_year::double as value_last_year,
         w.ytd_count::bigint as ytd_count,
         w.ytd_count_last_year::bigint as ytd_count_last_year,
         {{ pct_change('w.ytd_count', 'w.ytd_count_last_year') }}::double as ytd_change_pct,
@@ -149,16 +170,11 @@ final as (
         cast(null as double) as ci_upper,
         cast(null as varchar) as significance
     from with_last_year as w
-    left join measures
+    inner join measures
         on measures.measure_code = w.measure_code
     left join areas
         on areas.area_code = w.area_code
        and areas.area_type = w.area_type
-    left join denominators
-        on denominators.measure_code = w.measure_code
-       and denominators.area_type = w.area_type
-       and denominators.area_code = w.area_code
-       and denominators.period_month = w.period_month
 
 )
 

@@ -1,4 +1,4 @@
-"""Entry point of the demo generator: `generate(out_dir, start, end, scale, seed)`."""
+"""Entry point of the demo generator: `generate(out_dir, start, end, scale, seed, seeds_dir)`."""
 
 from __future__ import annotations
 
@@ -10,22 +10,8 @@ from .config import DEFAULT_END, DEFAULT_SEED, DEFAULT_START
 from .context import Context, Reference, month_range
 from .crime import generate_police
 from .partners import generate_partners
+from .sources import SOURCES
 
-SOURCES = [
-    "police_street",
-    "ons_csp_crime",
-    "police_crime",
-    "dv_incidents",
-    "marac_cases",
-    "fire_incidents",
-    "asb_council",
-    "treatment_episodes",
-    "court_orders",
-    "probation_events",
-    "iom_cohort",
-    "iom_convictions",
-    "indicator_returns",
-]
 MANIFEST_NAME = "demo_manifest.json"
 
 
@@ -53,7 +39,7 @@ def generate(
         s["files"] += 1
         s["rows"] += f["rows"]
     manifest = {
-        "generator": "ingest.demo",
+        "generator": "demo",
         "arguments": {"start": start, "end": end, "scale": scale, "seed": seed},
         "months": ctx.months,
         "csps": [
@@ -79,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(
-        prog="python -m ingest.demo",
+        prog="python -m demo",
         description="Generate deterministic synthetic partner extracts into a landing folder.",
     )
     ap.add_argument("--out", required=True, type=Path, help="landing folder to write into")

@@ -1,8 +1,9 @@
 """Local partner extracts: every source of extracts.md other than the police ones.
 
 Each is written per CSP (with a `csp_code` column) and per period; snapshot-style sources
-(`treatment_episodes`, `court_orders`, `iom_cohort`) carry an `extract_month` column: the
+(treatment episodes, court orders, the IOM cohort) carry an `extract_month` column: the
 month at whose end the extract was taken, so a newer extract replaces the older one.
+Source names and headers come from `sources.py`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,18 @@ from .context import (
     month_end,
     month_start,
     seasonal,
+)
+from .sources import (
+    ASB_COUNCIL,
+    COURT_ORDERS,
+    DV_INCIDENTS,
+    FIRE_INCIDENTS,
+    INDICATOR_RETURNS,
+    IOM_COHORT,
+    IOM_CONVICTIONS,
+    MARAC_CASES,
+    PROBATION_EVENTS,
+    TREATMENT_EPISODES,
 )
 
 YN = np.array(["N", "Y"])
@@ -55,9 +68,9 @@ def _name(month_or_q: str, csp: DemoCsp, source: str, ext: str = "csv") -> str:
     return f"{month_or_q}-{csp.slug}-{source.replace('_', '-')}.{ext}"
 
 
-# --- dv_incidents -------------------------------------------------------------------------
-def dv_incidents(ctx: Context, csp: DemoCsp) -> None:
-    rng = ctx.rng("dv_incidents", csp.code)
+# --- domestic abuse incidents (police) ------------------------------------------------------
+def write_dv_incidents(ctx: Context, csp: DemoCsp) -> None:
+    rng = ctx.rng(DV_INCIDENTS, csp.code)
     counts = _monthly_counts(ctx, rng, 480 * ctx.size_factor(csp), 0.08, 7)
     ids, repeat = _repeat_ids(rng, int(counts.sum()), 0.45, 250)
     ci = ctx.csp_index(csp)
@@ -79,18 +92,18 @@ def dv_incidents(ctx: Context, csp: DemoCsp) -> None:
                 "number_of_children": kids,
             }
         )
-        ctx.write_csv("dv_incidents", _name(month, csp, "dv_incidents"), frame, [month])
+        ctx.write_csv(DV_INCIDENTS, _name(month, csp, DV_INCIDENTS), frame, [month])
 
 
-# --- marac_cases --------------------------------------------------------------------------
+# --- MARAC cases --------------------------------------------------------------------------
 AGENCIES = ["Police", "IDVA", "Health", "Children's Social Care", "Probation", "Housing", "Other"]
 AGENCY_P = [0.48, 0.2, 0.1, 0.1, 0.04, 0.04, 0.04]
 AGE_BANDS = ["16-17", "18-24", "25-34", "35-44", "45-54", "55+"]
 AGE_BAND_P = [0.03, 0.22, 0.33, 0.24, 0.12, 0.06]
 
 
-def marac_cases(ctx: Context, csp: DemoCsp) -> None:
-    rng = ctx.rng("marac_cases", csp.code)
+def write_marac_cases(ctx: Context, csp: DemoCsp) -> None:
+    rng = ctx.rng(MARAC_CASES, csp.code)
     counts = _monthly_counts(ctx, rng, 20 * ctx.size_factor(csp))
     ci = ctx.csp_index(csp)
     for month, n in zip(ctx.months, counts, strict=True):
@@ -114,10 +127,10 @@ def marac_cases(ctx: Context, csp: DemoCsp) -> None:
                 "idva_engaged": YN[(rng.random(n) < 0.7).astype(int)],
             }
         )
-        ctx.write_csv("marac_cases", _name(month, csp, "marac_cases"), frame, [month])
+        ctx.write_csv(MARAC_CASES, _name(month, csp, MARAC_CASES), frame, [month])
 
 
-# --- fire_incidents -----------------------------------------------------------------------
+# --- fire incidents -----------------------------------------------------------------------
 FIRE_TYPES = [
     # type, base per month, seasonal amp, peak, p_deliberate, property types and weights
     (
@@ -174,8 +187,8 @@ FIRE_TYPES = [
 ]
 
 
-def fire_incidents(ctx: Context, csp: DemoCsp) -> None:
-    rng = ctx.rng("fire_incidents", csp.code)
+def write_fire_incidents(ctx: Context, csp: DemoCsp) -> None:
+    rng = ctx.rng(FIRE_INCIDENTS, csp.code)
     f = ctx.size_factor(csp)
     per_type = [_monthly_counts(ctx, rng, b * f, a, p) for _, b, a, p, _, _ in FIRE_TYPES]
     ci = ctx.csp_index(csp)
@@ -214,7 +227,7 @@ def fire_incidents(ctx: Context, csp: DemoCsp) -> None:
         frame.insert(1, "incident_datetime", np.char.replace(ts.astype(str), "T", " "))
         frame.insert(2, "csp_code", csp.code)
         frame["lsoa_code"] = _lsoa_pick(ctx, rng, csp, n)
-        ctx.write_csv("fire_incidents", _name(month, csp, "fire_incidents"), frame, [month])
+        ctx.write_csv(FIRE_INCIDENTS, _name(month, csp, FIRE_INCIDENTS), frame, [month])
 
 
 _HOUR_P = np.array(
@@ -223,7 +236,7 @@ _HOUR_P = np.array(
 _HOUR_P = _HOUR_P / _HOUR_P.sum()
 
 
-# --- asb_council --------------------------------------------------------------------------
+# --- council ASB reports ------------------------------------------------------------------
 ASB_CATEGORIES = {
     "noise": 0.24,
     "nuisance neighbours": 0.12,
@@ -237,10 +250,10 @@ ASB_CATEGORIES = {
 }
 
 
-def asb_council(ctx: Context, csp: DemoCsp) -> None:
+def write_asb_council(ctx: Context, csp: DemoCsp) -> None:
     """Council exports: UTF-8 with BOM and CRLF. One month is restated: fly-tipping reports
     logged late by the clearance contractor are backdated into it (seed 000)."""
-    rng = ctx.rng("asb_council", csp.code)
+    rng = ctx.rng(ASB_COUNCIL, csp.code)
     counts = _monthly_counts(ctx, rng, 270 * ctx.size_factor(csp), 0.2, 7)
     callers, repeat = _repeat_ids(rng, int(counts.sum()), 0.3, 120)
     ci = ctx.csp_index(csp)
@@ -275,19 +288,19 @@ def asb_council(ctx: Context, csp: DemoCsp) -> None:
                 "satisfaction": sat,
             }
         )
-        name = _name(month, csp, "asb_council")
+        name = _name(month, csp, ASB_COUNCIL)
         kw = {"encoding": "utf-8-sig", "newline": "\r\n"}
         if month == restate_month:
             late = (frame.category == "fly-tipping").to_numpy() & (rng.random(n) < 0.35)
             first = frame[~late].reset_index(drop=True)
-            ctx.write_csv("asb_council", name, first, [month], **kw)
+            ctx.write_csv(ASB_COUNCIL, name, first, [month], **kw)
             rname = name.replace(".csv", ".restated-1.csv")
-            ctx.write_csv("asb_council", rname, frame, [month], "restated", **kw)
+            ctx.write_csv(ASB_COUNCIL, rname, frame, [month], "restated", **kw)
             ctx.restated.append(
                 {
-                    "source": "asb_council",
-                    "file": f"asb_council/{rname}",
-                    "restates": f"asb_council/{name}",
+                    "source": ASB_COUNCIL,
+                    "file": f"{ASB_COUNCIL}/{rname}",
+                    "restates": f"{ASB_COUNCIL}/{name}",
                     "period": month,
                     "scope": csp.code,
                     "reason": "fly-tipping reports backdated",
@@ -296,10 +309,10 @@ def asb_council(ctx: Context, csp: DemoCsp) -> None:
                 }
             )
         else:
-            ctx.write_csv("asb_council", name, frame, [month], **kw)
+            ctx.write_csv(ASB_COUNCIL, name, frame, [month], **kw)
 
 
-# --- treatment_episodes -------------------------------------------------------------------
+# --- treatment episodes -------------------------------------------------------------------
 SUBSTANCES = {  # adult new episodes per month (MK), median months in treatment, p success
     "opiate": (18, 18.0, 0.22),
     "non-opiate": (10, 5.0, 0.55),
@@ -321,8 +334,8 @@ def _history_start(ctx: Context, years: int) -> np.datetime64:
     return fy_start_date(ctx.months[0]) - 365 * years
 
 
-def treatment_episodes(ctx: Context, csp: DemoCsp) -> None:
-    rng = ctx.rng("treatment_episodes", csp.code)
+def write_treatment_episodes(ctx: Context, csp: DemoCsp) -> None:
+    rng = ctx.rng(TREATMENT_EPISODES, csp.code)
     f = ctx.size_factor(csp) * ctx.scale
     t0 = _history_start(ctx, 3)
     t1 = month_end(ctx.months[-1])
@@ -392,14 +405,14 @@ def treatment_episodes(ctx: Context, csp: DemoCsp) -> None:
                 "client_age": sub.age.to_numpy(),
             }
         )
-        ctx.write_csv("treatment_episodes", _name(month, csp, "treatment_episodes"), frame, [month])
+        ctx.write_csv(TREATMENT_EPISODES, _name(month, csp, TREATMENT_EPISODES), frame, [month])
 
 
-# --- court_orders -------------------------------------------------------------------------
-def court_orders(ctx: Context, csp: DemoCsp) -> None:
+# --- court orders -------------------------------------------------------------------------
+def write_court_orders(ctx: Context, csp: DemoCsp) -> None:
     """Quarterly probation extract: every DRR/ATR order open at some time in the FY to date,
     as known at the end of the quarter (`extract_month`)."""
-    rng = ctx.rng("court_orders", csp.code)
+    rng = ctx.rng(COURT_ORDERS, csp.code)
     f = ctx.size_factor(csp) * ctx.scale
     t0 = _history_start(ctx, 2)
     t1 = month_end(ctx.months[-1])
@@ -449,10 +462,10 @@ def court_orders(ctx: Context, csp: DemoCsp) -> None:
                 "end_reason": np.where(closed, sub.reason.to_numpy(), ""),
             }
         )
-        ctx.write_csv("court_orders", _name(f"{fy}-Q{q}", csp, "court_orders"), frame, ms)
+        ctx.write_csv(COURT_ORDERS, _name(f"{fy}-Q{q}", csp, COURT_ORDERS), frame, ms)
 
 
-# --- probation_events ---------------------------------------------------------------------
+# --- probation events ---------------------------------------------------------------------
 TEAMS = ["", " IOM", " PPU", " SARC", " Substance Misuse"]
 TEAM_P = [0.55, 0.07, 0.1, 0.07, 0.21]
 NEED_P = {  # OASys section -> base probability; substance misuse team higher for 8 and 9
@@ -469,8 +482,8 @@ NEED_P = {  # OASys section -> base probability; substance misuse team higher fo
 }
 
 
-def probation_events(ctx: Context, csp: DemoCsp) -> None:
-    rng = ctx.rng("probation_events", csp.code)
+def write_probation_events(ctx: Context, csp: DemoCsp) -> None:
+    rng = ctx.rng(PROBATION_EVENTS, csp.code)
     f = ctx.size_factor(csp)
     initial = _monthly_counts(ctx, rng, 44 * f)
     term = _monthly_counts(ctx, rng, 38 * f)
@@ -502,15 +515,15 @@ def probation_events(ctx: Context, csp: DemoCsp) -> None:
             pp = np.where(sm & (sec in (8, 9)), 0.75, p)
             frame[f"need_section_{sec}"] = YN[(rng.random(n) < pp).astype(int)]
         frame = frame.sort_values(["event_date", "event_ref"], kind="stable")
-        ctx.write_csv("probation_events", _name(month, csp, "probation_events"), frame, [month])
+        ctx.write_csv(PROBATION_EVENTS, _name(month, csp, PROBATION_EVENTS), frame, [month])
 
 
-# --- iom_cohort and iom_convictions -------------------------------------------------------
+# --- IOM cohort and IOM convictions -------------------------------------------------------
 CONVICTION_CODES = ["46", "49", "105A", "8N", "28E", "45", "48", "92D", "58D", "9A", "34B"]
 CONVICTION_P = [0.24, 0.12, 0.12, 0.08, 0.1, 0.07, 0.04, 0.08, 0.07, 0.05, 0.03]
 
 
-def iom(ctx: Context, csp: DemoCsp) -> None:
+def write_iom(ctx: Context, csp: DemoCsp) -> None:
     rng = ctx.rng("iom", csp.code)
     f = ctx.size_factor(csp) * ctx.scale
     t0 = _history_start(ctx, 2)
@@ -544,7 +557,7 @@ def iom(ctx: Context, csp: DemoCsp) -> None:
                 "removed_date": np.where(closed, dates_to_str(removed[keep]), ""),
             }
         )
-        ctx.write_csv("iom_cohort", _name(f"{fy}-Q{q}", csp, "iom_cohort"), frame, ms)
+        ctx.write_csv(IOM_COHORT, _name(f"{fy}-Q{q}", csp, IOM_COHORT), frame, ms)
     # convictions: ~0.15 a month per offender on (or just off) the scheme
     for month in ctx.months:
         ms_, me = month_start(month), month_end(month)
@@ -562,14 +575,14 @@ def iom(ctx: Context, csp: DemoCsp) -> None:
                 "offence_code": rng.choice(CONVICTION_CODES, size=n, p=CONVICTION_P),
             }
         )
-        ctx.write_csv("iom_convictions", _name(month, csp, "iom_convictions"), frame, [month])
+        ctx.write_csv(IOM_CONVICTIONS, _name(month, csp, IOM_CONVICTIONS), frame, [month])
 
 
-# --- indicator_returns --------------------------------------------------------------------
-def indicator_returns(ctx: Context, csp: DemoCsp) -> None:
+# --- indicator returns --------------------------------------------------------------------
+def write_indicator_returns(ctx: Context, csp: DemoCsp) -> None:
     """The spreadsheet template: one XLSX per CSP per FY quarter, title rows above the header.
     One return (Medway, the second-to-last quarter) arrives late: see the manifest."""
-    rng = ctx.rng("indicator_returns", csp.code)
+    rng = ctx.rng(INDICATOR_RETURNS, csp.code)
     f = ctx.size_factor(csp)
     quarters = ctx.quarters()
     late_q = quarters[max(len(quarters) - 2, 0)][:2] if csp.code == "E22000143" else None
@@ -650,18 +663,18 @@ def indicator_returns(ctx: Context, csp: DemoCsp) -> None:
             ],
         )
         frame.insert(len(frame.columns), "csp_code", csp.code)
-        name = _name(f"{fy}-Q{q}", csp, "indicator_returns", "xlsx")
+        name = _name(f"{fy}-Q{q}", csp, INDICATOR_RETURNS, "xlsx")
         titles = [
             f"{csp.name} Community Safety Partnership: indicator return",
             f"Period: {label} (submitted by partners; one row per indicator and period)",
         ]
-        entry = ctx.write_xlsx("indicator_returns", name, frame, ms + [label], titles)
+        entry = ctx.write_xlsx(INDICATOR_RETURNS, name, frame, ms + [label], titles)
         if late_q == (fy, q):
             due = month_end(ms[-1]) + 42
             entry["kind"] = "late"
             ctx.late.append(
                 {
-                    "source": "indicator_returns",
+                    "source": INDICATOR_RETURNS,
                     "file": entry["file"],
                     "period": label,
                     "scope": csp.code,
@@ -672,20 +685,21 @@ def indicator_returns(ctx: Context, csp: DemoCsp) -> None:
             )
 
 
-SOURCES = {
-    "dv_incidents": dv_incidents,
-    "marac_cases": marac_cases,
-    "fire_incidents": fire_incidents,
-    "asb_council": asb_council,
-    "treatment_episodes": treatment_episodes,
-    "court_orders": court_orders,
-    "probation_events": probation_events,
-    "iom": iom,  # writes iom_cohort and iom_convictions
-    "indicator_returns": indicator_returns,
-}
+#: The writers, in order (the order of the manifest's `restated` and `late` lists).
+WRITERS = [
+    write_dv_incidents,
+    write_marac_cases,
+    write_fire_incidents,
+    write_asb_council,
+    write_treatment_episodes,
+    write_court_orders,
+    write_probation_events,
+    write_iom,  # the IOM cohort and IOM convictions
+    write_indicator_returns,
+]
 
 
 def generate_partners(ctx: Context) -> None:
-    for fn in SOURCES.values():
+    for fn in WRITERS:
         for csp in ctx.csps:
             fn(ctx, csp)

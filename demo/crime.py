@@ -1,5 +1,7 @@
-"""Police sources: `police_crime` (record level), `police_street` (as data.police.uk
-publishes it, derived from the same crimes plus ASB incidents) and `ons_csp_crime`."""
+"""Police sources: record-level crime (POLICE_CRIME), the data.police.uk street file
+(POLICE_STREET: as published, derived from the same crimes plus ASB incidents) and the ONS
+table of crime by CSP (ONS_CSP_CRIME). The two police files take their header from the
+ingest contracts (see sources.file_frame)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from .context import (
     parse_month,
     seasonal,
 )
+from .sources import ONS_CSP_CRIME, POLICE_CRIME, POLICE_STREET
 
 # Offence mix: code -> (share of all crime %, profile). Shares are normalised.
 # Profiles set seasonality, location, domestic-abuse and hate-crime likelihood and victim.
@@ -142,39 +145,6 @@ OUTCOMES = [
 ]
 LOCATION_TYPES = np.array(["dwelling", "public_place", "other"])
 GENDERS = np.array(["female", "male", "other", "unknown"])
-CRIME_COLUMNS = [
-    "crime_ref",
-    "force_code",
-    "recorded_date",
-    "offence_code",
-    "offence_description",
-    "lsoa_code",
-    "location_type",
-    "domestic_abuse",
-    "hate_race",
-    "hate_religion",
-    "hate_sexual_orientation",
-    "hate_disability",
-    "hate_transgender",
-    "victim_ref",
-    "victim_age",
-    "victim_gender",
-    "outcome",
-]
-STREET_HEADER = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-]
 # Restatements: a recorded crime reclassified after review (from -> to)
 RECLASSIFY = {"105A": "8N", "9A": "105A", "49": "46", "58D": "58A", "28G": "28E", "45": "126"}
 
@@ -213,7 +183,7 @@ def _lsoa_weights(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def simulate_csp(ctx: Context, model: CrimeModel, csp: DemoCsp) -> pd.DataFrame:
     """All crimes of one CSP over the demo range, in recorded-date order."""
-    rng = ctx.rng("police_crime", csp.code)
+    rng = ctx.rng(POLICE_CRIME, csp.code)
     months = ctx.months
     nm = len(months)
     base = csp.crimes_per_month or 1700 * ctx.size_factor(csp)
@@ -355,7 +325,7 @@ def street_rows(
     """data.police.uk rows for one force-month: the crimes plus ASB incidents."""
     areas = ctx.ref.areas.set_index("lsoa_code")
     pts = ctx.ref.points
-    rng = ctx.rng("police_street", force.code, month)
+    rng = ctx.rng(POLICE_STREET, force.code, month)
     # crimes
     lsoa = crimes.lsoa_code.to_numpy()
     crime_id = [hashlib.sha256(r.encode()).hexdigest() for r in crimes.crime_ref]
@@ -392,25 +362,27 @@ def street_rows(
     )
     u = rng.random(n_all)
     li = np.searchsorted(codes, all_lsoa[has].astype(str))
+    if not np.array_equal(codes[np.minimum(li, len(codes) - 1)], all_lsoa[has].astype(str)):
+        raise ValueError(f"an LSOA of {force.code} has no map point in the demo's points")
     p = first_idx[li] + (u[has] * n_pts[li]).astype(int)
     lon[has] = pts.longitude.to_numpy()[p]
     lat[has] = pts.latitude.to_numpy()[p]
     loc[has] = pts.location.to_numpy()[p]
     name[has] = areas.loc[all_lsoa[has], "lsoa_name"].to_numpy()
-    frame = pd.DataFrame(
+    frame = pd.DataFrame(  # by contract column name: the file shows the contract's headers
         {
-            "Crime ID": ids,
-            "Month": month,
-            "Reported by": force.police_uk_name,
-            "Falls within": force.police_uk_name,
-            "Longitude": lon,
-            "Latitude": lat,
-            "Location": loc,
-            "LSOA code": all_lsoa,
-            "LSOA name": name,
-            "Crime type": types,
-            "Last outcome category": outs,
-            "Context": "",
+            "crime_id": ids,
+            "month": month,
+            "reported_by": force.police_uk_name,
+            "falls_within": force.police_uk_name,
+            "longitude": lon,
+            "latitude": lat,
+            "location": loc,
+            "lsoa_code": all_lsoa,
+            "lsoa_name": name,
+            "crime_type": types,
+            "last_outcome_category": outs,
+            "context": "",
         }
     )
     # as published: grouped by LSOA name, rows without a location last
@@ -437,17 +409,17 @@ def generate_police(ctx: Context) -> dict:
         for mi, month in enumerate(months):
             month_df = by_month.get(mi, crimes.iloc[0:0]).reset_index(drop=True)
             name = f"{month}-{force.slug}-crime.csv"
-            ctx.write_csv("police_crime", name, month_df[CRIME_COLUMNS], [month])
+            ctx.write_csv(POLICE_CRIME, name, month_df, [month])
             latest = month_df
             if month in restate_at:
                 latest, changes, added = restate(ctx, model, month_df, force, month)
                 rname = f"{month}-{force.slug}-crime.restated-1.csv"
-                ctx.write_csv("police_crime", rname, latest[CRIME_COLUMNS], [month], "restated")
+                ctx.write_csv(POLICE_CRIME, rname, latest, [month], "restated")
                 ctx.restated.append(
                     {
-                        "source": "police_crime",
-                        "file": f"police_crime/{rname}",
-                        "restates": f"police_crime/{name}",
+                        "source": POLICE_CRIME,
+                        "file": f"{POLICE_CRIME}/{rname}",
+                        "restates": f"{POLICE_CRIME}/{name}",
                         "period": month,
                         "scope": force.code,
                         "reclassified": changes,
@@ -458,17 +430,17 @@ def generate_police(ctx: Context) -> dict:
                 )
             street, n_asb = street_rows(ctx, model, latest, force, month)
             ctx.write_csv(
-                "police_street", f"{month}-{force.slug}-street.csv", street, [month], "original"
+                POLICE_STREET, f"{month}-{force.slug}-street.csv", street, [month], "original"
             )
             summary["crimes"] += len(latest)
             summary["asb"] += n_asb
             force_final.append(latest)
         final[force.code] = pd.concat(force_final, ignore_index=True)
-    ons_csp_crime(ctx, model, final)
+    write_ons_csp_crime(ctx, model, final)
     return {"final": final, "summary": summary}
 
 
-def ons_csp_crime(ctx: Context, model: CrimeModel, final: dict[str, pd.DataFrame]) -> None:
+def write_ons_csp_crime(ctx: Context, model: CrimeModel, final: dict[str, pd.DataFrame]) -> None:
     """One ONS-style table per FY quarter: offences by CSP and offence group, for the demo
     CSPs (counted from the demo crimes) and a Most Similar Group of real CSPs (synthetic)."""
     areas = ctx.ref.areas.set_index("lsoa_code")
@@ -481,7 +453,7 @@ def ons_csp_crime(ctx: Context, model: CrimeModel, final: dict[str, pd.DataFrame
     groups = sorted(set(model.group))
     share = pd.Series(model.share, index=model.codes).groupby(model.group).sum()
     demo_names = {c.code: c.name for c in ctx.csps}
-    rng = ctx.rng("ons_csp_crime")
+    rng = ctx.rng(ONS_CSP_CRIME)
     level = {code: rng.lognormal(0.0, 0.2) for code in MSG_CSPS}
     counts = crimes.groupby(["quarter", "csp", "group"]).size()
     for fy, q, ms in ctx.quarters():
@@ -499,4 +471,4 @@ def ons_csp_crime(ctx: Context, model: CrimeModel, final: dict[str, pd.DataFrame
         frame.insert(2, "period_start", ms[0])
         frame.insert(3, "period_end", ms[-1])
         frame = frame.sort_values(["csp_code", "offence_group"], kind="stable")
-        ctx.write_csv("ons_csp_crime", f"{fy}-Q{q}-ons-csp-crime.csv", frame, ms)
+        ctx.write_csv(ONS_CSP_CRIME, f"{fy}-Q{q}-ons-csp-crime.csv", frame, ms)

@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 
 from .config import CSPS, FORCES, REFERENCE_CSP, DemoCsp
+from .sources import file_frame
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SEEDS_DIR = REPO_ROOT / "seeds"
-POINTS_FILE = Path(__file__).with_name("lsoa_points.csv")
+POINTS_FILE = Path(__file__).with_name("lsoa_points.csv")  # built by demo/build_points.py
+POPULATION_AREA_TYPES = ("csp", "force")
 FIXED_ZIP_TIME = (2024, 4, 1, 0, 0, 0)
 
 
@@ -84,6 +86,11 @@ def dates_to_str(dates: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Reference:
+    """The seeds the demo reads, each by column name (other columns are ignored): LSOAs
+    (`areas.csv`: lsoa_code, lsoa_name, csp_code), the offence classification, CSP and force
+    populations (`population.csv`: area_code, area_type, year, population) and the map points
+    of the demo LSOAs (`lsoa_points.csv`)."""
+
     areas: pd.DataFrame
     offences: pd.DataFrame
     population: dict[tuple[str, int], int]
@@ -96,15 +103,18 @@ class Reference:
         offences = pd.read_csv(
             seeds / "offence_classification.csv", dtype=str, keep_default_na=False
         )
-        pop = pd.read_csv(seeds / "population.csv", dtype={"area_code": str})
+        pop = pd.read_csv(seeds / "population.csv", dtype=str, keep_default_na=False)
+        pop = pop[pop.area_type.isin(POPULATION_AREA_TYPES) & (pop.population != "")]
         population = {
-            (r.area_code, int(r.year)): int(r.population) for r in pop.itertuples(index=False)
+            (code, int(year)): int(float(value))
+            for code, year, value in zip(pop.area_code, pop.year, pop.population, strict=True)
         }
         points = pd.read_csv(POINTS_FILE, dtype=str, keep_default_na=False)
         points = points.sort_values("lsoa_code", kind="stable").reset_index(drop=True)
         return cls(areas, offences, population, points)
 
     def pop(self, code: str, year: int) -> int:
+        """Population of a CSP or force in `year`, clamped to the nearest year available."""
         years = sorted(y for (c, y) in self.population if c == code)
         if not years:
             raise KeyError(f"no population for {code} in seeds/population.csv")
@@ -112,9 +122,15 @@ class Reference:
         return self.population[(code, year)]
 
     def lsoas(self, csp_code: str) -> pd.DataFrame:
-        rows = self.areas[self.areas.csp_code == csp_code].sort_values("lsoa_code")
+        """The CSP's LSOAs that have a published map point, the only ones the demo uses."""
+        areas = self.areas
+        rows = areas[(areas.csp_code == csp_code) & areas.lsoa_code.isin(self.points.lsoa_code)]
+        rows = rows.sort_values("lsoa_code")
         if rows.empty:
-            raise KeyError(f"CSP {csp_code} has no LSOA in seeds/areas.csv")
+            raise KeyError(
+                f"CSP {csp_code} has no LSOA in both seeds/areas.csv and {POINTS_FILE.name} "
+                "(python -m demo.build_points builds the points)"
+            )
         return rows.reset_index(drop=True)
 
 
@@ -183,6 +199,7 @@ class Context:
         encoding: str = "utf-8",
         newline: str = "\n",
     ) -> dict:
+        frame = file_frame(source, frame)
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator=newline)
         writer.writerow(frame.columns)
@@ -204,6 +221,7 @@ class Context:
 
         from openpyxl import Workbook
 
+        frame = file_frame(source, frame)
         wb = Workbook()
         ws = wb.active
         ws.title = "Return"
@@ -216,7 +234,7 @@ class Context:
         fixed = dt.datetime(*FIXED_ZIP_TIME)
         wb.properties.created = fixed
         wb.properties.modified = fixed
-        wb.properties.creator = "ingest.demo"
+        wb.properties.creator = "demo"
         raw = io.BytesIO()
         wb.save(raw)
         # openpyxl stamps each zip member with the current time: rewrite with a fixed one

@@ -1,0 +1,314 @@
+{#- The measure catalogue (seeds/measures.csv) is the one home of every measure: the SQL that
+    counts a measure is generated from its row here, the scorecard reads its name, unit and rate
+    from the seed table, the Superset generator and the tests read the same file.
+
+    Columns of a row (all text; blank = ''):
+      measure_code, measure_name, description, domain, display_order, unit,
+      period_type      month | quarter | financial_year (period_month = the period's last month)
+      method           how it is counted, one of measure_methods() below
+      source           the extracts it reads. 'a|b': the first of a, b that has data for the
+                       area and period (police_crime|police_street: the record-level extract where
+                       the force sent it, else the published data.police.uk categories);
+                       'a+b': needs all of them (a cohort and its convictions)
+      numerator_rule   a SQL condition on the source's events (count, ytd_proportion,
+                       distinct_ytd, repeat_people), the expression summed (sum), or the measure
+                       codes it combines, '|'-separated (sum_of, change_of, ytd_change_of)
+      denominator_rule a SQL condition on the same events (ytd_proportion only)
+      rate_denominator population | households (with rate_per: a rate per rate_per of it)
+      rate_per         1000 | 100000 ...
+      higher_is_better true | false | blank (neutral)
+      numerator_definition, denominator_definition   the same, in words -#}
+
+
+{% macro measure_methods() %}
+    {#- Every way a measure can be counted. `events`: the method counts the events of an events
+        model (numerator_rule is a SQL condition on them); `implemented`: the counting SQL exists
+        in measure_event_counts() (the others are the catalogue's design for the domains still
+        to come; a row using one fails when its source gets an events model). -#}
+    {{ return({
+        'count': {'events': true, 'implemented': true,
+            'words': 'events in the period that meet numerator_rule'},
+        'ytd_proportion': {'events': true, 'implemented': false,
+            'words': '100 x events meeting numerator_rule / events meeting denominator_rule, both from 1 April to the period end'},
+        'distinct_ytd': {'events': true, 'implemented': false,
+            'words': 'distinct people (person_ref) with an event meeting numerator_rule from 1 April to the period end'},
+        'repeat_people': {'events': true, 'implemented': false,
+            'words': 'distinct people (person_ref) with more than one event meeting numerator_rule in the period'},
+        'sum': {'events': true, 'implemented': false,
+            'words': 'sum over the period of the numerator_rule expression'},
+        'sum_of': {'events': false, 'implemented': false,
+            'words': 'sum of the measures listed in numerator_rule; no data when any of them has none'},
+        'change_of': {'events': false, 'implemented': false,
+            'words': '% change of the measure in numerator_rule against the same period last FY'},
+        'ytd_change_of': {'events': false, 'implemented': false,
+            'words': '% change of the FY to date of the measure in numerator_rule against the same period last FY'},
+        'partner_return': {'events': false, 'implemented': false,
+            'words': 'the value a partner returned for the indicator code equal to measure_code'},
+    }) }}
+{% endmacro %}
+
+
+{% macro measure_period_types() %}
+    {{ return(['month', 'quarter', 'financial_year']) }}
+{% endmacro %}
+
+
+{% macro measure_rate_denominators() %}
+    {#- rate_denominator -> the column of seeds/population.csv it reads. -#}
+    {{ return({'population': 'population', 'households': 'households'}) }}
+{% endmacro %}
+
+
+{% macro measure_catalogue_path() %}
+    {#- The catalogue file (the seed's file), for the check that runs before the seed is loaded.
+        dbt caches its project path with the parse: run dbt from inside dbt_project/ or with an
+        absolute --project-dir, as Dagster and the tests do. -#}
+    {%- set node = graph.nodes.get('seed.' ~ project_name ~ '.measures') -%}
+    {%- if node is none -%}
+        {{ exceptions.raise_compiler_error("the measure catalogue seed 'measures' is missing (seeds/measures.csv)") }}
+    {%- endif -%}
+    {{ return(node.root_path ~ '/' ~ node.original_file_path) }}
+{% endmacro %}
+
+
+{% macro measure_source_list(source) %}
+    {#- 'police_crime|police_street' -> ['police_crime', 'police_street'] (also '+'). -#}
+    {%- set out = [] -%}
+    {%- for part in modules.re.split('[|+]', source or '') -%}
+        {%- if part | trim -%}{%- do out.append(part | trim) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{% endmacro %}
+
+
+{% macro measure_catalogue_rows(sql) %}
+    {#- The rows of `sql` (a "row" column, then the catalogue's columns) as dicts of text
+        ('' for blank), each with `row` (its line in the file, the header being line 1) and
+        `sources` (the source list). -#}
+    {%- set table = run_query(sql) -%}
+    {%- set rows = [] -%}
+    {%- for r in table.rows -%}
+        {%- set d = {} -%}
+        {%- for c in table.column_names -%}
+            {%- do d.update({c: ('' if r[c] is none else (r[c] | string | trim))}) -%}
+        {%- endfor -%}
+        {%- do d.update({'row': r['row'] | int, 'sources': measure_source_list(d.get('source'))}) -%}
+        {%- do rows.append(d) -%}
+    {%- endfor -%}
+    {{ return(rows) }}
+{% endmacro %}
+
+
+{% macro measure_catalogue() %}
+    {#- The catalogue as loaded by `dbt seed` (seeds/measures.csv), read when a model is
+        compiled. A model that uses it declares `-- depends_on: {{ ref('measures') }}` so that
+        the seed is loaded first. The seed table is looked up by name rather than through ref(),
+        so that a dbt unit test of such a model reads the real catalogue too (its `given` for
+        ref('measures') only satisfies the dependency); a unit test may instead override this
+        macro with the rows it needs (`overrides: macros: measure_catalogue: [...]`). -#}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set relation = adapter.get_relation(
+        database=target.database, schema=generate_schema_name('seeds') | trim, identifier='measures') -%}
+    {%- if relation is none -%}
+        {{ exceptions.raise_compiler_error("the measure catalogue is not loaded: run `dbt seed --select measures` (dbt build does)") }}
+    {%- endif -%}
+    {{ return(measure_catalogue_rows("select (rowid + 2)::integer as \"row\", * from " ~ relation ~ " order by rowid")) }}
+{% endmacro %}
+
+
+{% macro measures_counted_from(events_sources) %}
+    {#- The catalogue rows that an events model holding `events_sources` counts: methods that
+        count events, every source of the row among `events_sources`. A row that needs a
+        method whose SQL does not exist yet stops the build here, naming the row. -#}
+    {%- set methods = measure_methods() -%}
+    {%- set out = [] -%}
+    {%- for m in measure_catalogue() -%}
+        {%- set srcs = m.get('sources') or measure_source_list(m.get('source')) -%}
+        {%- set method = methods.get(m.method) -%}
+        {%- if method and method.events and srcs and (srcs | reject('in', events_sources) | list | length == 0) -%}
+            {%- if not method.implemented -%}
+                {{ exceptions.raise_compiler_error(
+                    "seeds/measures.csv row " ~ m.get('row', '?') ~ " (measure '" ~ m.measure_code
+                    ~ "'), column 'method': '" ~ m.method ~ "' is not implemented yet for "
+                    ~ (events_sources | join(', ')) ~ " (measure_event_counts supports: count)") }}
+            {%- endif -%}
+            {%- do out.append(m) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{% endmacro %}
+
+
+{% macro measure_values_sql(measures) %}
+    {#- The measures as a relation (measure_code, sources VARCHAR[] in order of preference). -#}
+    {%- if measures | length == 0 -%}
+        select null::varchar as measure_code, null::varchar[] as sources where false
+    {%- else -%}
+        select * from (values
+        {%- for m in measures %}
+            ('{{ m.measure_code }}', [{% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %}]::varchar[]){{ ',' if not loop.last }}
+        {%- endfor %}
+        ) as t (measure_code, sources)
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro measure_event_counts(events, measures, grain) %}
+    {#- Counts of `events` (a relation with `source` and `period_month`) for each measure of
+        `measures` at the `grain` columns: one scan, one `count(*) FILTER (...)` per measure,
+        each counting only its own sources' events; then one row per measure and group that
+        has events (measure_code, source, period_month, grain..., event_count > 0). -#}
+    {%- if measures | length == 0 -%}
+        select null::varchar as measure_code, null::varchar as source, null::date as period_month,
+            {% for g in grain %}null::varchar as {{ g }}, {% endfor %}null::bigint as event_count
+        where false
+    {%- else -%}
+        with counted as (
+            select
+                source,
+                period_month,
+                {% for g in grain %}{{ g }},
+                {% endfor -%}
+                {%- for m in measures %}
+                count(*) filter (
+                    where source in ({% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %})
+                      and ({{ m.numerator_rule }})
+                )::bigint as "{{ m.measure_code }}"{{ ',' if not loop.last }}
+                {%- endfor %}
+            from {{ events }}
+            group by all
+        ),
+        long as (
+            unpivot counted
+            on {% for m in measures %}"{{ m.measure_code }}"{{ ', ' if not loop.last }}{% endfor %}
+            into name measure_code value event_count
+        )
+        select measure_code, source, period_month, {% for g in grain %}{{ g }}, {% endfor %}event_count
+        from long
+        where event_count > 0
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro validate_measure_catalogue() %}
+    {#- Run before anything else in every dbt build (on-run-start): every row of the catalogue
+        is checked and a bad one stops the build with its row, column and reason. -#}
+    {%- if execute -%}
+    {%- set rows = measure_catalogue_rows(
+        "select (row_number() over () + 1)::integer as \"row\", * from read_csv('"
+        ~ measure_catalogue_path() ~ "', header = true, all_varchar = true)") -%}
+    {%- set methods = measure_methods() -%}
+    {%- set period_types = measure_period_types() -%}
+    {%- set rate_denominators = measure_rate_denominators() -%}
+    {#- Known sources: those with an ingest contract (the raw sources, generated from the
+        contracts) and those partners will send that have no contract yet
+        (seeds/planned_sources.csv). -#}
+    {%- set contracted = [] -%}
+    {%- for node in graph.sources.values() -%}
+        {%- if node.source_name == 'raw' -%}{%- do contracted.append(node.name) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- set planned = [] -%}
+    {%- set planned_node = graph.nodes.get('seed.' ~ project_name ~ '.planned_sources') -%}
+    {%- if planned_node is not none -%}
+        {%- set planned_rows = run_query("select source from read_csv('" ~ planned_node.root_path ~ '/' ~ planned_node.original_file_path ~ "', header = true, all_varchar = true)") -%}
+        {%- for r in planned_rows.rows -%}{%- do planned.append(r['source'] | trim) -%}{%- endfor -%}
+    {%- endif -%}
+    {%- set known_sources = contracted + planned -%}
+    {#- Columns each events model offers to rules: models whose YAML meta names the sources
+        whose events they hold (meta: {measure_events_for: [...]}). -#}
+    {%- set event_columns = {} -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- set for_sources = (node.config.meta or {}).get('measure_events_for') or (node.meta or {}).get('measure_events_for') -%}
+        {%- if node.resource_type == 'model' and for_sources -%}
+            {%- for s in for_sources -%}
+                {%- do event_columns.update({s: {'model': node.name, 'columns': node.columns.keys() | list}}) -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set sql_words = ['and', 'or', 'not', 'in', 'is', 'null', 'true', 'false', 'like', 'ilike',
+        'between', 'case', 'when', 'then', 'else', 'end', 'distinct', 'cast', 'as', 'varchar',
+        'integer', 'bigint', 'double', 'date', 'boolean', 'interval', 'month', 'year', 'day'] -%}
+    {%- set codes = {} -%}
+    {%- for m in rows -%}{%- do codes.update({m.measure_code: m.row}) -%}{%- endfor -%}
+    {%- set seen = {} -%}
+    {%- set errors = [] -%}
+    {%- for m in rows -%}
+        {%- set where = "seeds/measures.csv row " ~ m.row ~ " (measure '" ~ m.measure_code ~ "'), column " -%}
+        {%- if not modules.re.match('^[a-z][a-z0-9_]*$', m.measure_code) -%}
+            {%- do errors.append(where ~ "'measure_code': '" ~ m.measure_code ~ "' is not a code (lower case letters, digits and _)") -%}
+        {%- elif m.measure_code in seen -%}
+            {%- do errors.append(where ~ "'measure_code': duplicate code, also on row " ~ seen[m.measure_code]) -%}
+        {%- endif -%}
+        {%- do seen.update({m.measure_code: m.row}) -%}
+        {%- for col in ['measure_name', 'domain', 'unit'] -%}
+            {%- if not m[col] -%}{%- do errors.append(where ~ "'" ~ col ~ "': required, is blank") -%}{%- endif -%}
+        {%- endfor -%}
+        {%- if not modules.re.match('^[0-9]+$', m.display_order) -%}
+            {%- do errors.append(where ~ "'display_order': '" ~ m.display_order ~ "' is not a whole number") -%}
+        {%- endif -%}
+        {%- if m.period_type not in period_types -%}
+            {%- do errors.append(where ~ "'period_type': unknown period type '" ~ m.period_type ~ "' (known: " ~ period_types | join(', ') ~ ")") -%}
+        {%- endif -%}
+        {%- set method = methods.get(m.method) -%}
+        {%- if method is none -%}
+            {%- do errors.append(where ~ "'method': unknown method '" ~ m.method ~ "' (known: " ~ methods.keys() | list | join(', ') ~ ")") -%}
+        {%- endif -%}
+        {%- if not m.sources -%}
+            {%- do errors.append(where ~ "'source': required, is blank") -%}
+        {%- elif '|' in m.source and '+' in m.source -%}
+            {%- do errors.append(where ~ "'source': use either '|' (the first with data) or '+' (all of them), not both") -%}
+        {%- endif -%}
+        {%- for s in m.sources -%}
+            {%- if s not in known_sources -%}
+                {%- do errors.append(where ~ "'source': unknown source '" ~ s ~ "' (known: " ~ known_sources | join(', ') ~ ")") -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if method is not none -%}
+            {%- if m.method != 'partner_return' and not m.numerator_rule -%}
+                {%- do errors.append(where ~ "'numerator_rule': required for method '" ~ m.method ~ "', is blank") -%}
+            {%- endif -%}
+            {%- if m.method == 'ytd_proportion' and not m.denominator_rule -%}
+                {%- do errors.append(where ~ "'denominator_rule': required for a proportion, is blank") -%}
+            {%- elif m.method != 'ytd_proportion' and m.denominator_rule -%}
+                {%- do errors.append(where ~ "'denominator_rule': only a ytd_proportion has one") -%}
+            {%- endif -%}
+            {%- if not method.events and m.method != 'partner_return' -%}
+                {%- for code in modules.re.split('[|+]', m.numerator_rule) if code | trim -%}
+                    {%- if (code | trim) not in codes -%}
+                        {%- do errors.append(where ~ "'numerator_rule': '" ~ (code | trim) ~ "' is not a measure code of the catalogue") -%}
+                    {%- endif -%}
+                {%- endfor -%}
+            {%- elif method.events and m.sources and m.sources[0] in event_columns -%}
+                {%- set events = event_columns[m.sources[0]] -%}
+                {%- for col in ['numerator_rule', 'denominator_rule'] if m[col] -%}
+                    {%- set text = modules.re.sub("'([^']|'')*'", "''", m[col]) -%}
+                    {%- for word in modules.re.findall('[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_]*\\s*\\()', text) -%}
+                        {%- if (word | lower) not in sql_words and word not in events.columns -%}
+                            {%- do errors.append(where ~ "'" ~ col ~ "': unknown column '" ~ word ~ "' (columns of " ~ events.model ~ ": " ~ events.columns | join(', ') ~ ")") -%}
+                        {%- endif -%}
+                    {%- endfor -%}
+                {%- endfor -%}
+            {%- endif -%}
+        {%- endif -%}
+        {%- set has_den, has_per = m.rate_denominator != '', m.rate_per != '' -%}
+        {%- if has_den and m.rate_denominator not in rate_denominators -%}
+            {%- do errors.append(where ~ "'rate_denominator': unknown denominator '" ~ m.rate_denominator ~ "' (known: " ~ rate_denominators.keys() | list | join(', ') ~ ")") -%}
+        {%- endif -%}
+        {%- if has_per and not modules.re.match('^[1-9][0-9]*$', m.rate_per) -%}
+            {%- do errors.append(where ~ "'rate_per': '" ~ m.rate_per ~ "' is not a positive whole number") -%}
+        {%- endif -%}
+        {%- if has_per and not has_den -%}
+            {%- do errors.append(where ~ "'rate_denominator': a rate per " ~ m.rate_per ~ " needs a denominator (population or households)") -%}
+        {%- elif has_den and not has_per -%}
+            {%- do errors.append(where ~ "'rate_per': a rate of " ~ m.rate_denominator ~ " needs a multiplier (e.g. 1000)") -%}
+        {%- endif -%}
+        {%- if m.higher_is_better not in ['true', 'false', ''] -%}
+            {%- do errors.append(where ~ "'higher_is_better': '" ~ m.higher_is_better ~ "' (true, false or blank)") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if errors -%}
+        {{ exceptions.raise_compiler_error("the measure catalogue has " ~ errors | length ~ " error(s); nothing was built:\n  " ~ errors | join('\n  ')) }}
+    {%- endif -%}
+    {%- endif -%}
+    select 1
+{% endmacro %}

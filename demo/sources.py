@@ -1,0 +1,199 @@
+"""The sources the demo writes: every source name, and the header of each file.
+
+This is the one module of the demo that spells a source's name or lists its columns; the
+rest of the demo uses the constants below. A source with an ingest contract
+(`ingest.contracts`) takes its header from the contract, so a change in the contract
+changes the demo's files; the others keep their header here until they get a contract.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ingest.contracts import CONTRACTS, get_contract
+
+POLICE_STREET = "police_street"
+POLICE_CRIME = "police_crime"
+ONS_CSP_CRIME = "ons_csp_crime"
+DV_INCIDENTS = "dv_incidents"
+MARAC_CASES = "marac_cases"
+FIRE_INCIDENTS = "fire_incidents"
+ASB_COUNCIL = "asb_council"
+TREATMENT_EPISODES = "treatment_episodes"
+COURT_ORDERS = "court_orders"
+PROBATION_EVENTS = "probation_events"
+IOM_COHORT = "iom_cohort"
+IOM_CONVICTIONS = "iom_convictions"
+INDICATOR_RETURNS = "indicator_returns"
+
+#: Every source the demo writes, in the manifest's order.
+SOURCES: list[str] = [
+    POLICE_STREET,
+    ONS_CSP_CRIME,
+    POLICE_CRIME,
+    DV_INCIDENTS,
+    MARAC_CASES,
+    FIRE_INCIDENTS,
+    ASB_COUNCIL,
+    TREATMENT_EPISODES,
+    COURT_ORDERS,
+    PROBATION_EVENTS,
+    IOM_COHORT,
+    IOM_CONVICTIONS,
+    INDICATOR_RETURNS,
+]
+
+#: Header of each source that has no ingest contract yet, in file order.
+UNCONTRACTED_HEADERS: dict[str, tuple[str, ...]] = {
+    ONS_CSP_CRIME: (
+        "financial_year",
+        "quarter",
+        "period_start",
+        "period_end",
+        "csp_code",
+        "csp_name",
+        "offence_group",
+        "offences",
+    ),
+    DV_INCIDENTS: (
+        "incident_ref",
+        "incident_date",
+        "csp_code",
+        "victim_ref",
+        "repeat_flag",
+        "child_present",
+        "number_of_children",
+    ),
+    MARAC_CASES: (
+        "case_ref",
+        "marac_date",
+        "csp_code",
+        "victim_ref",
+        "referring_agency",
+        "repeat_flag",
+        "victim_gender",
+        "victim_age_band",
+        "children_in_household",
+        "idva_engaged",
+    ),
+    FIRE_INCIDENTS: (
+        "incident_ref",
+        "incident_datetime",
+        "csp_code",
+        "incident_type",
+        "motive",
+        "property_type",
+        "lsoa_code",
+    ),
+    ASB_COUNCIL: (
+        "report_ref",
+        "report_date",
+        "csp_code",
+        "category",
+        "lsoa_code",
+        "channel",
+        "caller_ref",
+        "risk_level",
+        "satisfaction",
+    ),
+    TREATMENT_EPISODES: (
+        "extract_month",
+        "episode_ref",
+        "client_ref",
+        "csp_code",
+        "cohort",
+        "substance_group",
+        "criminal_justice_referral",
+        "start_date",
+        "end_date",
+        "exit_reason",
+        "client_gender",
+        "client_age",
+    ),
+    COURT_ORDERS: (
+        "extract_month",
+        "order_ref",
+        "offender_ref",
+        "csp_code",
+        "order_type",
+        "commenced_date",
+        "end_date",
+        "end_reason",
+    ),
+    PROBATION_EVENTS: (
+        "event_ref",
+        "offender_ref",
+        "csp_code",
+        "team",
+        "event_type",
+        "event_date",
+        "age",
+        "gender",
+        *(f"need_section_{s}" for s in range(3, 13)),  # OASys sections 3-12
+    ),
+    IOM_COHORT: (
+        "extract_month",
+        "offender_ref",
+        "csp_code",
+        "selected_date",
+        "removed_date",
+    ),
+    IOM_CONVICTIONS: (
+        "conviction_ref",
+        "offender_ref",
+        "csp_code",
+        "conviction_date",
+        "offence_code",
+    ),
+    INDICATOR_RETURNS: (
+        "indicator_code",
+        "period",
+        "value",
+        "numerator",
+        "denominator",
+        "note",
+        "submitted_by",
+        "csp_code",
+    ),
+}
+
+
+def headers(source: str) -> tuple[str, ...]:
+    """The header row of the source's files: the contract's headers if it has a contract."""
+    if source in CONTRACTS:
+        return get_contract(source).headers
+    try:
+        return UNCONTRACTED_HEADERS[source]
+    except KeyError:
+        raise KeyError(f"unknown demo source {source!r}") from None
+
+
+def file_frame(source: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one file of `source`: exactly `headers(source)`, in that order.
+
+    Columns are looked up by name: for a contracted source by the contract column's `name`
+    (its `header` is what the file shows, e.g. `crime_id` -> `Crime ID`) and other columns
+    of `frame` are ignored; a contract column the demo does not model is written blank
+    unless it is required (then it is an error: the demo must learn to fill it). For a
+    source without a contract, `frame` must have exactly the header's columns.
+    """
+    if source in CONTRACTS:
+        contract = get_contract(source)
+        absent = [c for c in contract.columns if c.name not in frame.columns]
+        required = [c.name for c in absent if c.required]
+        if required:
+            raise ValueError(
+                f"the demo does not fill required column(s) {required} of the {source} "
+                "contract: add them to the demo"
+            )
+        if absent:
+            frame = frame.assign(**{c.name: "" for c in absent})
+        out = frame[list(contract.column_names)]
+        return out.set_axis(list(contract.headers), axis=1)
+    header = headers(source)
+    have = list(frame.columns)
+    if sorted(have) != sorted(header):
+        missing = [h for h in header if h not in have]
+        extra = [h for h in have if h not in header]
+        raise ValueError(f"{source}: columns missing {missing}, not in the header {extra}")
+    return frame if have == list(header) else frame[list(header)]

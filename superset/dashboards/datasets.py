@@ -1,0 +1,227 @@
+"""The serving database and the datasets every dashboard is built on.
+
+`scorecard` (the published dbt model), `scorecard_fy_compare` (its two latest financial
+years by month of the FY) and `crime_by_lsoa` (serving table crime_by_lsoa_month).
+The scorecard's columns, their types and descriptions come from the dbt model's
+contract (dbt_project/models/**/scorecard.yml, `data_type` and `description`), their
+one home; this module adds the report's labels and the calculated columns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from assets_format import column, database, dataset, metric
+
+REPO = Path(__file__).resolve().parents[2]
+DB_NAME = "csp_serving"
+
+VERBOSE = {
+    "measure_name": "Measure",
+    "area_name": "CSP",
+    "period_month": "Month",
+    "financial_year": "Financial year",
+    "count": "Count",
+    "value": "Rate",
+    "unit": "Rate per",
+    "ytd_count": "YTD",
+    "ytd_count_last_year": "YTD last year",
+    "ytd_change_pct": "Change YTD %",
+    "direction": "Direction",
+    "previous_month_count": "Previous month",
+    "target": "Target",
+    "rag": "RAG",
+    "rag_reason": "RAG reason",
+}
+
+ARROW_SQL = (
+    "CASE direction WHEN 'up' THEN '↑' WHEN 'down' THEN '↓' WHEN 'same' THEN '↔' ELSE '' END"
+)
+FY_MONTH_LABEL_SQL = (
+    "printf('%02d %s', ((month(period_month) + 8) % 12) + 1, strftime(period_month, '%b'))"
+)
+
+COMMON_METRICS = [
+    metric("total_count", "SUM(count)", "Count", ",d", "Sum of the monthly counts."),
+    metric("rate", "MAX(value)", "Rate", ",.2f", "The rate of one area and month."),
+    metric(
+        "ytd_change",
+        "MAX(ytd_change_pct)",
+        "Change YTD %",
+        "+.1f",
+        "YTD change % of one area and month.",
+    ),
+]
+
+#: Calculated columns of the scorecard datasets: (name, SQL, verbose name, description).
+CALCULATED = [
+    (
+        "direction_arrow",
+        ARROW_SQL,
+        "Monthly direction",
+        "Monthly direction as the report shows it: ↑ above last month, ↓ below, ↔ equal.",
+    ),
+    (
+        "month_label",
+        "strftime(period_month, '%Y-%m')",
+        "Month (YYYY-MM)",
+        "Reporting month as YYYY-MM, for filters.",
+    ),
+    (
+        "target_label",
+        "coalesce(printf('%,.1f', target), 'No target')",
+        "Target",
+        "The target as the report shows it: 'No target' when none is set.",
+    ),
+    (
+        "rate",
+        "CASE WHEN denominator IS NOT NULL THEN value END",
+        "Rate",
+        "The YTD rate where the measure has one (count per 1,000 or 100,000 of the "
+        "denominator); blank for measures reported as counts only.",
+    ),
+    (
+        "rag_label",
+        "coalesce(rag, 'No target')",
+        "RAG",
+        "RAG status as the report shows it: 'No target' when none is set.",
+    ),
+]
+
+
+def col(name: str, type_: str | None = None, **kw: Any) -> dict[str, Any]:
+    """A column with the report's label (VERBOSE) unless given one."""
+    kw.setdefault("verbose", VERBOSE.get(name))
+    return column(name, type_, **kw)
+
+
+def dbt_model(name: str = "scorecard") -> dict[str, Any]:
+    """The dbt model's YAML entry (columns with data_type and description)."""
+    for path in sorted((REPO / "dbt_project" / "models").glob(f"**/{name}.yml")):
+        doc = yaml.safe_load(path.read_text()) or {}
+        for model in doc.get("models", []):
+            if model.get("name") == name:
+                return model
+    raise LookupError(f"no dbt model {name} under dbt_project/models/")
+
+
+def clean(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+def scorecard_contract() -> list[tuple[str, str, str | None]]:
+    """(name, type, description) of every column of the scorecard, from dbt."""
+    out = []
+    for c in dbt_model("scorecard").get("columns", []):
+        if not c.get("data_type"):
+            raise LookupError(f"scorecard.yml: column {c['name']} has no data_type")
+        out.append((c["name"], str(c["data_type"]).upper(), clean(c.get("description")) or None))
+    return out
+
+
+def scorecard_columns() -> list[dict[str, Any]]:
+    cols = [
+        col(n, t, description=d, is_dttm=n in ("period_month", "loaded_at"))
+        for n, t, d in scorecard_contract()
+    ]
+    cols += [col(n, "VARCHAR", expression=e, verbose=v, description=d) for n, e, v, d in CALCULATED]
+    return cols
+
+
+def serving_database() -> dict[str, Any]:
+    return database(
+        DB_NAME,
+        # provision.py replaces ${CSP_SERVING_PATH} with the absolute path of the file.
+        "duckdb:///${CSP_SERVING_PATH}",
+        # Read-only; no file, network or extension access; settings locked.
+        # superset_config.DB_CONNECTION_MUTATOR enforces the same for any DuckDB
+        # connection.
+        {
+            "read_only": True,
+            "config": {"enable_external_access": False, "lock_configuration": True},
+        },
+    )
+
+
+def build_datasets() -> list[dict[str, Any]]:
+    desc = {n: d for n, _, d in scorecard_contract()}
+    scorecard = dataset(
+        "scorecard",
+        database_name=DB_NAME,
+        sql=None,
+        columns=scorecard_columns(),
+        metrics=COMMON_METRICS,
+        description="The published scorecard: one row per measure, area and month "
+        "(dbt model `scorecard`).",
+    )
+    fy_cols = scorecard_columns() + [
+        col(
+            "fy_month_label",
+            "VARCHAR",
+            verbose="Month of the FY",
+            description="Month of the financial year, '01 Apr' to '12 Mar'.",
+        ),
+        col("fy_position", "VARCHAR", verbose="Year", description="'This FY' or 'Last FY'."),
+    ]
+    fy_compare = dataset(
+        "scorecard_fy_compare",
+        database_name=DB_NAME,
+        sql=(
+            "SELECT s.*,\n"
+            f"       {FY_MONTH_LABEL_SQL.replace('period_month', 's.period_month')}"
+            " AS fy_month_label,\n"
+            "       CASE WHEN s.financial_year = (SELECT max(financial_year) FROM main.scorecard)\n"
+            "            THEN 'This FY' ELSE 'Last FY' END AS fy_position\n"
+            "FROM main.scorecard AS s\n"
+            "WHERE s.financial_year IN (\n"
+            "    SELECT DISTINCT financial_year FROM main.scorecard\n"
+            "    ORDER BY financial_year DESC LIMIT 2)"
+        ),
+        columns=fy_cols,
+        metrics=COMMON_METRICS,
+        description="The scorecard's two latest financial years, by month of the FY, "
+        "for this-year-against-last-year charts.",
+    )
+    lsoa_cols = [
+        col(
+            "lsoa_code",
+            "VARCHAR",
+            verbose="LSOA code",
+            description="ONS code of the Lower Layer Super Output Area.",
+        ),
+        col(
+            "lsoa_name",
+            "VARCHAR",
+            verbose="LSOA",
+            description="Name of the LSOA (begins with its district's name).",
+        ),
+        col("area_code", "VARCHAR", description="ONS code of the CSP the LSOA is in."),
+        col("area_name", "VARCHAR", verbose="CSP", description="Name of the CSP."),
+        col("period_month", "DATE", is_dttm=True, description=desc["period_month"]),
+        col("financial_year", "VARCHAR", description=desc["financial_year"]),
+        col("measure_code", "VARCHAR", description=desc["measure_code"]),
+        col("measure_name", "VARCHAR", description=desc["measure_name"]),
+        col("count", "BIGINT", description="Count in the LSOA and month."),
+        col(
+            "month_label",
+            "VARCHAR",
+            expression="strftime(period_month, '%Y-%m')",
+            verbose="Month (YYYY-MM)",
+            description="Reporting month as YYYY-MM.",
+        ),
+    ]
+    lsoa = dataset(
+        "crime_by_lsoa",
+        database_name=DB_NAME,
+        sql=(
+            "SELECT lsoa_code, lsoa_name, csp_code AS area_code, csp_name AS area_name,\n"
+            "       period_month, financial_year, measure_code, measure_name, count\n"
+            "FROM main.crime_by_lsoa_month"
+        ),
+        columns=lsoa_cols,
+        metrics=COMMON_METRICS[:1],
+        description="Crime counts by LSOA and month (serving table crime_by_lsoa_month).",
+    )
+    return [scorecard, fy_compare, lsoa]

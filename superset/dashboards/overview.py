@@ -1,0 +1,97 @@
+"""Community safety overview: the monthly scorecard as the performance report shows it.
+
+Measures appear in the catalogue's report order (the scorecard's display_order column);
+this module names no measure.
+"""
+
+from __future__ import annotations
+
+from assets_format import Dashboard, NativeFilter, simple_filter, table_agg, table_raw
+from catalogue import Measure
+
+TITLE = "Community safety overview"
+SLUG = "community-safety-overview"
+
+SCORECARD = "Community safety scorecard"
+CHANGE_YTD = "Change YTD by measure"
+
+SCORECARD_COLUMNS = [
+    "measure_name",
+    "count",
+    "rate",
+    "unit",
+    "ytd_count",
+    "ytd_count_last_year",
+    "ytd_change_pct",
+    "direction_arrow",
+    "previous_month_count",
+    "target_label",
+    "rag_label",
+]
+
+
+def build(measures: list[Measure]) -> Dashboard:
+    csp_only = [simple_filter("area_type", "==", "csp")]
+    charts = [
+        table_raw(
+            SCORECARD,
+            "scorecard",
+            SCORECARD_COLUMNS,
+            [("display_order", True)],
+            csp_only,
+            "The monthly report's scorecard: count, rate, YTD, change YTD with the "
+            "monthly direction, previous month, target and RAG for each measure.",
+            column_config={
+                "rate": {"d3NumberFormat": ",.2f"},
+                "ytd_change_pct": {"d3NumberFormat": "+.1f"},
+                "count": {"d3NumberFormat": ",d"},
+                "ytd_count": {"d3NumberFormat": ",d"},
+                "ytd_count_last_year": {"d3NumberFormat": ",d"},
+                "previous_month_count": {"d3NumberFormat": ",d"},
+            },
+        ),
+        table_agg(
+            CHANGE_YTD,
+            "scorecard",
+            ["measure_name"],
+            ["ytd_change"],
+            csp_only,
+            "YTD change % of each measure against the same period last year.",
+            row_limit=100,
+        ),
+    ]
+    filters = [
+        NativeFilter(
+            "csp",
+            "CSP",
+            "area_name",
+            "scorecard",
+            pre_filter=csp_only,
+            description="Community Safety Partnership",
+        ),
+        NativeFilter(
+            "fy",
+            "Financial year",
+            "financial_year",
+            "scorecard",
+            sort_asc=False,
+            description="April to March",
+        ),
+        NativeFilter(
+            "month",
+            "Month",
+            "month_label",
+            "scorecard",
+            sort_asc=False,
+            parents=["fy"],
+            description="Reporting month (latest first)",
+        ),
+    ]
+    return Dashboard(
+        TITLE,
+        SLUG,
+        "The monthly scorecard of the partnership, as the performance report shows it.",
+        charts,
+        [[(SCORECARD, 12, 80)], [(CHANGE_YTD, 12, 50)]],
+        filters,
+    )
