@@ -8,21 +8,23 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen --no-sync
 
+# Every other path (landing, warehouse, serving file) follows CSP_DATA_DIR: ingest/config.py's
+# Settings is the one place that derives them.
 export CSP_DATA_DIR ?= $(CURDIR)/data
-export CSP_LANDING_DIR ?= $(CSP_DATA_DIR)/landing
-export CSP_WAREHOUSE_PATH ?= $(CSP_DATA_DIR)/warehouse.duckdb
 export CSP_DEMO ?= 1
 export DAGSTER_PORT ?= 3000
 export SUPERSET_PORT ?= 8088
+export DBT_DOCS_PORT ?= 8081
 export DAGSTER_HOME ?= $(CSP_DATA_DIR)/.dagster
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install superset-install chromium build up test lint bench clean
+.PHONY: help install superset-install chromium demo build up test lint bench clean
 
 help:
 	@echo "make up     install, build the warehouse on demo data, serve Superset and the Dagster UI"
 	@echo "make test   install and run the whole test suite"
 	@echo "make build  run the whole pipeline once (ingest, dbt build, publish) and exit"
+	@echo "make demo   write the demo partner files into an empty landing folder"
 	@echo "make bench  print measured timings"
 
 $(UV):
@@ -45,18 +47,24 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "install Debian's chromium (sudo apt-get install chromium) for the browser tests"; exit 1; fi; }
 
-build: install
-	$(RUN) python -m orchestration.build
+# Demo data is not part of the product: in demo mode only, and only into a landing folder
+# that holds no partner file yet.
+demo: install
+	@if [ "$(CSP_DEMO)" = 1 ]; then $(RUN) python -m demo --if-empty; fi
+
+build: demo
+	$(RUN) csp build $(BUILD_ARGS)
 
 up: install superset-install
 	@mkdir -p "$(DAGSTER_HOME)"
 	@[ -f "$(DAGSTER_HOME)/dagster.yaml" ] || cp orchestration/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
-	@if [ ! -f "$(CSP_DATA_DIR)/serving.duckdb" ]; then $(RUN) python -m orchestration.build; fi
+	@$(MAKE) --no-print-directory build BUILD_ARGS=--if-unpublished
 	@echo "Dagster UI:   http://127.0.0.1:$(DAGSTER_PORT)"
-	@echo "Serving file: $(CSP_DATA_DIR)/serving.duckdb"
+	@echo "dbt docs:     http://127.0.0.1:$(DBT_DOCS_PORT)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PYTHON) superset/serve.py --no-install & \
 	  $(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(DAGSTER_PORT) & \
+	  $(RUN) csp docs --port $(DBT_DOCS_PORT) & \
 	  wait
 
 lint: install

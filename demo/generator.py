@@ -64,20 +64,34 @@ def generate(
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
+    from ingest.config import Settings
+    from ingest.landing import landing_files, source_folders
+
     ap = argparse.ArgumentParser(
         prog="python -m demo",
         description="Generate deterministic synthetic partner extracts into a landing folder.",
     )
-    ap.add_argument("--out", required=True, type=Path, help="landing folder to write into")
+    ap.add_argument(
+        "--out", type=Path, help="landing folder to write into (default: $CSP_LANDING_DIR)"
+    )
     ap.add_argument("--start", default=DEFAULT_START, help="first month, YYYY-MM")
     ap.add_argument("--end", default=DEFAULT_END, help="last month, YYYY-MM")
     ap.add_argument("--scale", default=1.0, type=float, help="volume multiplier")
     ap.add_argument("--seed", default=DEFAULT_SEED, type=int)
+    ap.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="write nothing when the folder already holds a partner file (make build)",
+    )
     args = ap.parse_args(argv)
+    out = args.out or Settings.from_env().landing_dir
+    if args.if_empty and any(landing_files(out, s) for s in source_folders(out)):
+        return 0
+    print(f"writing demo data into {out}", flush=True)
     t = time.perf_counter()
-    m = generate(args.out, args.start, args.end, args.scale, args.seed)
+    m = generate(out, args.start, args.end, args.scale, args.seed)
     secs = time.perf_counter() - t
     for source, s in m["sources"].items():
         print(f"{source:20s} {s['files']:5d} files {s['rows']:9d} rows")
-    print(f"{len(m['files'])} files in {args.out} ({secs:.1f}s)")
+    print(f"{len(m['files'])} files in {out} ({secs:.1f}s)")
     return 0

@@ -19,6 +19,7 @@ import duckdb
 from ingest.config import Settings
 from ingest.contracts import CONTRACTS, get_contract
 from ingest.contracts.base import Contract
+from ingest.landing import landing_files
 from ingest.pseudonymise import pseudonymise_table
 from ingest.readers import _drop, _quote_ident
 from ingest.validate import validate_into
@@ -38,9 +39,6 @@ CREATE TABLE IF NOT EXISTS raw._loads (
     loaded_at TIMESTAMP
 )
 """
-
-LOADABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
-
 
 @dataclass
 class LoadResult:
@@ -238,23 +236,9 @@ def _load(con, contract: Contract, path: Path, settings: Settings, key: bytes) -
     return result
 
 
-def landing_files(settings: Settings, source: str) -> list[Path]:
-    folder = Path(settings.landing_dir) / source
-    if not folder.is_dir():
-        return []
-    return sorted(
-        (
-            p
-            for p in folder.iterdir()
-            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in LOADABLE_SUFFIXES
-        ),
-        key=lambda p: p.name,
-    )
-
-
 def load_landing(settings: Settings | None = None, source: str | None = None) -> list[LoadResult]:
-    """Load every file under `<landing>/<source>/` (every contract's source if None),
-    in name order, through one warehouse connection."""
+    """Load every file of `<landing>/<source>/` that loads (every contract's source if None;
+    the rule is ingest.landing's), in name order, through one warehouse connection."""
     settings = settings or Settings.from_env()
     sources = [get_contract(source).name] if source else list(CONTRACTS)
     results: list[LoadResult] = []
@@ -262,7 +246,7 @@ def load_landing(settings: Settings | None = None, source: str | None = None) ->
     try:
         ensure_raw_schema(con)
         for s in sources:
-            files = landing_files(settings, s)
+            files = landing_files(settings.landing_dir, s)
             if not files:
                 continue
             contract = get_contract(s)

@@ -93,7 +93,12 @@ def stage_file(
     if data is None:
         data = path.read_bytes()
     table = table or f"_stage_{contract.name}_{uuid.uuid4().hex[:8]}"
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    kind = "xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv"
+    if kind not in contract.formats:
+        accepted = " or ".join(f.upper() for f in contract.formats)
+        reason = f"{kind.upper()} file: {contract.name} is sent as {accepted} only"
+        return StagedFile(path.name, errors=[Finding(path.name, None, None, reason)])
+    if kind == "xlsx":
         return _stage_xlsx(con, contract, path, data, table, max_errors)
     return _stage_csv(con, contract, path.name, path, data, table, max_errors, line_offset=0)
 

@@ -1,18 +1,19 @@
-"""``python -m orchestration.build``: run the whole graph once, in-process (``make build``).
+"""``csp build`` / ``make build``: run the whole pipeline once, in this process, and exit.
 
-1. If the landing folder has no files, generate the demo extracts into it
-   (``ingest.demo.generate``; demo mode is switched on when no pseudonym key is set).
-2. Ingest: for each source, each run of consecutive months present in
-   ``$CSP_LANDING_DIR/<source>/`` is loaded by one single-run backfill of ``raw/<source>``.
-3. ``build_and_publish_job``: dbt build (tests as asset checks), then publish the serving
-   file (skipped when dbt failed), then refresh Superset (``superset_dashboards``: "Superset
-   not running: skipped" when it is down).
-4. Print a summary; exit 1 if anything failed (a rejected file, a dbt model or test
-   failure, a publish failure, a running Superset that could not be refreshed), else 0.
+1. Ingest: every file of ``$CSP_LANDING_DIR/<source>/`` that loads (``ingest.landing``'s
+   rule), through the ingest library, in name order; each load is recorded in ``raw._loads``
+   and, as a materialisation of ``raw/<source>`` for its months, in the Dagster instance.
+2. ``build_and_publish_job`` in Dagster: dbt build (tests as asset checks), then publish the
+   serving file (skipped when dbt failed), refresh Superset (``superset_dashboards``:
+   "Superset not running: skipped" when it is down) and the dbt docs site (``dbt_docs``).
+3. A summary read from the load log (``raw._loads``) and the job's result; exit 1 if anything
+   failed (a rejected file, a dbt model or test, the publish, a running Superset that could
+   not be refreshed), else 0.
 
-Runs use ``$DAGSTER_HOME``'s instance when it is set, ``$CSP_DATA_DIR/.dagster`` with
-``--persist`` (so ``dagster dev`` with that ``DAGSTER_HOME`` shows the build's runs), else
-an ephemeral instance. ``-v`` shows Dagster's full logs.
+Demo data is not the product's business: ``make build`` writes it into an empty landing
+folder first (``python -m demo``). Runs use ``$DAGSTER_HOME``'s instance when it is set,
+``$CSP_DATA_DIR/.dagster`` with ``--persist`` (so ``dagster dev`` with that ``DAGSTER_HOME``
+shows them), else an ephemeral instance. ``-v`` shows Dagster's and dbt's full logs.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.config import Settings
+
 DAGSTER_YAML = """\
 # Written by orchestration/build.py for the in-process build.
 telemetry:
@@ -33,22 +36,37 @@ telemetry:
 
 
 @dataclass
+class FileLoad:
+    """One row of ``raw._loads`` written by this build."""
+
+    source: str
+    file: str
+    status: str
+    rows_loaded: int
+    periods: list[str]
+    warnings: list[str]
+    errors: list[str]
+
+
+@dataclass
 class BuildSummary:
-    files: list[dict[str, Any]] = field(default_factory=list)
+    files: list[FileLoad] = field(default_factory=list)
+    not_loaded: list[str] = field(default_factory=list)
     ingest_failures: list[str] = field(default_factory=list)
     dbt_materialized: int = 0
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
+    checks_warned: list[str] = field(default_factory=list)
     build_failures: list[str] = field(default_factory=list)
     serving_path: Path | None = None
     serving_rows: dict[str, int] = field(default_factory=dict)
     superset: str | None = None
-    demo_generated: bool = False
+    docs: str | None = None
     elapsed: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
-        return sum(1 for f in self.files if f["status"] == status)
+        return sum(1 for f in self.files if f.status == status)
 
     @property
     def ok(self) -> bool:
@@ -62,26 +80,24 @@ class BuildSummary:
 
     def render(self) -> str:
         lines = ["", "== csp build summary =="]
-        if self.demo_generated:
-            lines.append("demo data generated into the empty landing folder")
         lines.append(
             f"files: {self.count('loaded')} loaded, {self.count('skipped_duplicate')} skipped "
             f"(already loaded), {self.count('rejected')} rejected; "
-            f"{sum(f['rows_loaded'] for f in self.files)} rows loaded"
+            f"{sum(f.rows_loaded for f in self.files)} rows loaded"
         )
         for f in self.files:
-            if f["status"] == "rejected":
-                lines.append(f"  REJECTED {f['source']}/{f['file']}: " + "; ".join(f["errors"]))
-        for message in self.ingest_failures:
-            lines.append(f"  ingest failed: {message}")
+            if f.status == "rejected":
+                lines.append(f"  REJECTED {f.source}/{f.file}: " + "; ".join(f.errors))
+        lines += [f"  {message}" for message in self.not_loaded]
+        lines += [f"  ingest failed: {message}" for message in self.ingest_failures]
         lines.append(
             f"dbt: {self.dbt_materialized} assets materialised, checks {self.checks_passed} "
             f"passed, {len(self.checks_failed)} failed"
+            + (f", {len(self.checks_warned)} warned" if self.checks_warned else "")
         )
-        for check in self.checks_failed:
-            lines.append(f"  FAILED check {check}")
-        for message in self.build_failures:
-            lines.append(f"  build failed: {message}")
+        lines += [f"  FAILED check {check}" for check in self.checks_failed]
+        lines += [f"  warning: check {c} failed (severity warn)" for c in self.checks_warned]
+        lines += [f"  build failed: {message}" for message in self.build_failures]
         if self.serving_path is not None:
             rows = ", ".join(f"{t} {n}" for t, n in self.serving_rows.items())
             lines.append(f"serving: {self.serving_path} ({rows})")
@@ -89,24 +105,17 @@ class BuildSummary:
             lines.append("serving: NOT published (the previous serving file, if any, is kept)")
         if self.superset is not None:
             lines.append(f"superset: {self.superset}")
+        if self.docs is not None:
+            lines.append(f"dbt docs: {self.docs}")
         phases = ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items())
         lines.append(f"elapsed: {self.elapsed:.1f} s" + (f" ({phases})" if phases else ""))
         lines.append("result: " + ("OK" if self.ok else "FAILED"))
         return "\n".join(lines)
 
 
-def _landing_is_empty(landing_dir: Path) -> bool:
-    from orchestration.defs.ingest.landing import is_landing_file
-
-    if not landing_dir.is_dir():
-        return True
-    return not any(is_landing_file(p) for p in landing_dir.rglob("*"))
-
-
 def _instance(data_dir: Path, persist: bool):
     """``$DAGSTER_HOME``'s instance if set; with ``persist``, one in
-    ``$CSP_DATA_DIR/.dagster`` (created; ``dagster dev`` with that DAGSTER_HOME shows the
-    build's runs); else an ephemeral in-memory instance (fastest)."""
+    ``$CSP_DATA_DIR/.dagster`` (created); else an ephemeral in-memory instance (fastest)."""
     from dagster import DagsterInstance
 
     if os.environ.get("DAGSTER_HOME"):
@@ -122,117 +131,109 @@ def _instance(data_dir: Path, persist: bool):
     return DagsterInstance.from_config(str(home))
 
 
-def _step_failures(result: Any) -> list[str]:
-    messages = []
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            data = event.step_failure_data
-            text = data.user_failure_data.description if data.user_failure_data else None
-            if not text and data.error is not None:
-                text = data.error.message.strip()
-            messages.append(f"{event.step_key}: {text}")
-    return messages
-
-
-def _file_rows(result: Any, source: str) -> list[dict[str, Any]]:
-    """Per-file load results from the ingest asset's materialisation or failure metadata."""
-    rows: list[dict[str, Any]] = []
-    for event in result.all_events:
-        metadata = None
-        if event.event_type_value == "ASSET_MATERIALIZATION":
-            metadata = event.materialization.metadata
-        elif event.event_type_value == "STEP_FAILURE":
-            data = event.step_failure_data.user_failure_data
-            metadata = data.metadata if data else None
-        if metadata and "files" in metadata:
-            for row in metadata["files"].value:
-                rows.append({**row, "source": source})
-    # a single run over a partition range emits one materialisation per partition
-    unique = {(r["file"], r["status"], r["batch_id"]): r for r in rows}
-    return list(unique.values())
-
-
 def _run_config(verbose: bool) -> dict[str, Any]:
     level = "DEBUG" if verbose else "WARNING"
     return {"loggers": {"console": {"config": {"log_level": level}}}}
 
 
-def run_ingest(
-    defs: Any, instance: Any, landing_dir: Path, summary: BuildSummary, verbose: bool = False
-) -> None:
-    from dagster import AssetKey
-    from dagster._core.storage.tags import (
-        ASSET_PARTITION_RANGE_END_TAG,
-        ASSET_PARTITION_RANGE_START_TAG,
-    )
+def read_loads(settings: Settings, after_batch: int) -> list[FileLoad]:
+    """The rows ``raw._loads`` holds for batches after ``after_batch``, in load order."""
+    import duckdb
 
-    from orchestration.defs.common import INGEST_JOB, month_to_partition_key
-    from orchestration.defs.ingest.assets import ingest_sources, is_monthly
-    from orchestration.defs.ingest.landing import (
-        contiguous_month_ranges,
-        landing_files,
-        months_present,
-    )
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT source, file_name, status, rows_loaded, periods, warnings, errors "
+            "FROM raw._loads WHERE batch_id > ? ORDER BY batch_id",
+            [after_batch],
+        ).fetchall()
+    finally:
+        con.close()
+    return [
+        FileLoad(s, f, st, int(n or 0), list(p or []), list(w or []), list(e or []))
+        for s, f, st, n, p, w, e in rows
+    ]
 
-    monthly_job = defs.resolve_job_def(INGEST_JOB)
-    known = set(ingest_sources())
-    if landing_dir.is_dir():
-        for folder in sorted(p for p in landing_dir.iterdir() if p.is_dir()):
-            if folder.name not in known and not folder.name.startswith("."):
-                print(f"not loaded: {folder} (no ingest contract for {folder.name!r} yet)")
-    for source, contract in ingest_sources().items():
-        key = AssetKey(["raw", source])
-        if not landing_files(landing_dir, source):
-            continue
-        if is_monthly(contract):
-            undated = [p.name for p in landing_files(landing_dir, source) if not _dated(p.name)]
-            for name in undated:
-                summary.ingest_failures.append(f"{source}/{name}: no YYYY-MM- prefix, not loaded")
-            for first, last in contiguous_month_ranges(months_present(landing_dir, source)):
-                print(f"ingest {source} {first}..{last}", flush=True)
-                tags = {
-                    ASSET_PARTITION_RANGE_START_TAG: month_to_partition_key(first),
-                    ASSET_PARTITION_RANGE_END_TAG: month_to_partition_key(last),
-                    "csp/trigger": "orchestration.build",
-                }
-                result = monthly_job.execute_in_process(
-                    run_config=_run_config(verbose),
-                    instance=instance,
-                    asset_selection=[key],
-                    tags=tags,
-                    raise_on_error=False,
-                )
-                summary.files += _file_rows(result, source)
-                if not result.success:
-                    failures = _step_failures(result)
-                    if not any(f["status"] == "rejected" for f in _file_rows(result, source)):
-                        summary.ingest_failures += failures or [f"{source} {first}..{last}"]
-        else:
-            print(f"ingest {source}", flush=True)
-            job = defs.resolve_job_def("ingest_unpartitioned_job")
-            result = job.execute_in_process(
-                run_config=_run_config(verbose),
-                instance=instance,
-                asset_selection=[key],
-                raise_on_error=False,
+
+def last_batch(settings: Settings) -> int:
+    """The highest batch id in ``raw._loads`` (0 before the first load)."""
+    import duckdb
+
+    if not Path(settings.warehouse_path).is_file():
+        return 0
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        exists = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
+            "AND table_name = '_loads'"
+        ).fetchone()[0]
+        if not exists:
+            return 0
+        return int(con.execute("SELECT coalesce(max(batch_id), 0) FROM raw._loads").fetchone()[0])
+    finally:
+        con.close()
+
+
+def run_ingest(settings: Settings, summary: BuildSummary, instance: Any) -> None:
+    """Load the landing folder with the ingest library; record what was loaded."""
+    import dagster as dg
+
+    from ingest.contracts import CONTRACTS
+    from ingest.landing import ignored_files, landing_files, source_folders
+    from ingest.load import load_landing
+    from orchestration.defs.common import MONTHLY_PARTITIONS, month_to_partition_key
+
+    landing = Path(settings.landing_dir)
+    for folder in source_folders(landing):
+        if folder not in CONTRACTS:
+            summary.not_loaded.append(
+                f"not loaded: {landing / folder} (no ingest contract for {folder!r} yet)"
             )
-            summary.files += _file_rows(result, source)
-            if not result.success and not any(
-                f["status"] == "rejected" for f in _file_rows(result, source)
-            ):
-                summary.ingest_failures += _step_failures(result) or [source]
+    for source in CONTRACTS:
+        for path, reason in ignored_files(landing, source):
+            summary.not_loaded.append(f"{source}/{path.name}: {reason}")
+        files = landing_files(landing, source)
+        if files:
+            print(f"ingest {source}: {len(files)} file(s)", flush=True)
+    before = last_batch(settings)
+    try:
+        load_landing(settings)
+    except Exception as exc:  # noqa: BLE001 - report it; nothing of a failed file is written
+        summary.ingest_failures.append(f"{type(exc).__name__}: {exc}")
+    if Path(settings.warehouse_path).is_file():
+        summary.files = read_loads(settings, before)
+    partitions = set(MONTHLY_PARTITIONS.get_partition_keys())
+    for f in summary.files:
+        if f.status != "loaded":
+            continue
+        for month in f.periods:
+            key = month_to_partition_key(month)
+            if key not in partitions:
+                continue
+            instance.report_runless_asset_event(
+                dg.AssetMaterialization(
+                    asset_key=["raw", f.source],
+                    partition=key,
+                    description=f"loaded by csp build from {f.file}",
+                    metadata={"file": f.file, "rows_loaded": f.rows_loaded},
+                )
+            )
 
 
-def _dated(name: str) -> bool:
-    from orchestration.defs.ingest.landing import file_month
-
-    return file_month(name) is not None
+def _failure_text(event: Any) -> str:
+    data = event.step_failure_data
+    text = data.user_failure_data.description if data.user_failure_data else None
+    if not text and data.error is not None:
+        text = data.error.message.strip()
+    return f"{event.step_key}: {text}"
 
 
 def run_build_and_publish(
     defs: Any, instance: Any, summary: BuildSummary, verbose: bool = False
 ) -> None:
-    from orchestration.defs.common import BUILD_JOB, SUPERSET_ASSET
+    from dagster import AssetCheckSeverity
+
+    from orchestration.defs.common import BUILD_JOB, DOCS_ASSET, SUPERSET_ASSET
 
     print("dbt build and publish", flush=True)
     job = defs.resolve_job_def(BUILD_JOB)
@@ -242,41 +243,41 @@ def run_build_and_publish(
         tags={"csp/trigger": "orchestration.build"},
         raise_on_error=False,
     )
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_MATERIALIZATION":
-            materialization = event.materialization
-            if materialization.asset_key.path == ["serving"]:
-                metadata = materialization.metadata
-                summary.serving_path = Path(metadata["path"].value)
-                summary.serving_rows = dict(metadata["row_counts"].value)
-            elif materialization.asset_key.path == [SUPERSET_ASSET]:
-                summary.superset = str(materialization.metadata["result"].value)
-            else:
-                summary.dbt_materialized += 1
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if evaluation.passed:
-                summary.checks_passed += 1
-            else:
-                name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-                severity = getattr(evaluation.severity, "value", evaluation.severity)
-                if str(severity).upper() == "WARN":
-                    print(f"warning: check {name} failed (severity warn)")
-                else:
-                    summary.checks_failed.append(name)
-    if not result.success:
-        summary.build_failures += _step_failures(result) or ["build_and_publish_job failed"]
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        key = materialization.asset_key.to_user_string()
+        metadata = materialization.metadata
+        if key == "serving":
+            summary.serving_path = Path(metadata["path"].value)
+            summary.serving_rows = dict(metadata["row_counts"].value)
+        elif key == SUPERSET_ASSET:
+            summary.superset = str(metadata["result"].value)
+        elif key == DOCS_ASSET:
+            summary.docs = str(metadata["path"].value)
+        else:
+            summary.dbt_materialized += 1
+    for evaluation in result.get_asset_check_evaluations():
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        if evaluation.passed:
+            summary.checks_passed += 1
+        elif evaluation.severity == AssetCheckSeverity.WARN:
+            summary.checks_warned.append(name)
+        else:
+            summary.checks_failed.append(name)
+    for event in result.get_step_failure_events():
+        text = _failure_text(event)
+        if DOCS_ASSET in event.step_key:
+            summary.docs = f"not generated ({text})"  # the publish before it stands
+        else:
+            summary.build_failures.append(text)
+    if not result.success and not summary.build_failures and summary.serving_path is None:
+        summary.build_failures.append(f"{BUILD_JOB} failed")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m orchestration.build",
+        prog="csp build",
         description="Load every landing file, dbt build, publish the serving file (in-process).",
-    )
-    parser.add_argument(
-        "--no-demo",
-        action="store_true",
-        help="do not generate demo data when the landing folder is empty",
     )
     parser.add_argument(
         "--persist",
@@ -285,33 +286,20 @@ def main(argv: list[str] | None = None) -> int:
         "(default: $DAGSTER_HOME if set, else an ephemeral instance)",
     )
     parser.add_argument(
+        "--if-unpublished",
+        action="store_true",
+        help="do nothing when a serving file is already published (make up)",
+    )
+    parser.add_argument(
         "-v", "--verbose", action="store_true", help="show Dagster's and dbt's full logs"
     )
     args = parser.parse_args(argv)
     started = time.monotonic()
     summary = BuildSummary()
-
-    from ingest.config import Settings
-
     settings = Settings.from_env()
-    landing_dir = Path(settings.landing_dir)
-    if _landing_is_empty(landing_dir):
-        if args.no_demo:
-            print(f"landing folder {landing_dir} is empty: nothing to build", file=sys.stderr)
-            return 1
-        if not settings.pseudonym_key and not settings.demo:
-            os.environ["CSP_DEMO"] = "1"
-            print("no CSP_PSEUDONYM_KEY and an empty landing folder: demo mode (CSP_DEMO=1)")
-        from demo import generate
-
-        print(f"landing folder {landing_dir} is empty: generating demo data", flush=True)
-        landing_dir.mkdir(parents=True, exist_ok=True)
-        phase = time.monotonic()
-        generate(landing_dir)
-        summary.timings["demo data"] = time.monotonic() - phase
-        summary.demo_generated = True
-        settings = Settings.from_env()
-
+    if args.if_unpublished and Path(settings.serving_path).is_file():
+        print(f"serving file {settings.serving_path} is published: not rebuilding")
+        return 0
     # dbt's profile reads CSP_WAREHOUSE_PATH; give it the absolute path ingest writes.
     os.environ["CSP_WAREHOUSE_PATH"] = str(Path(settings.warehouse_path).resolve())
 
@@ -320,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     defs = load_defs()
     with _instance(Path(settings.data_dir), args.persist) as instance:
         phase = time.monotonic()
-        run_ingest(defs, instance, landing_dir, summary, args.verbose)
+        run_ingest(settings, summary, instance)
         summary.timings["ingest"] = time.monotonic() - phase
         phase = time.monotonic()
         run_build_and_publish(defs, instance, summary, args.verbose)

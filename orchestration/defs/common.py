@@ -17,10 +17,19 @@ INGEST_GROUP = "ingest"
 PUBLISH_GROUP = "publish"
 
 #: Marts the serving file is published from (aggregates only; never ``fct_crime``).
-SERVING_TABLES: tuple[str, ...] = ("scorecard", "dim_area", "dim_date", "crime_by_lsoa_month")
+SERVING_TABLES: tuple[str, ...] = (
+    "scorecard",
+    "dim_measure",
+    "dim_area",
+    "dim_date",
+    "crime_by_lsoa_month",
+)
 
 #: The asset that refreshes Superset's datasets after each publish.
 SUPERSET_ASSET = "superset_dashboards"
+
+#: The asset that generates the dbt docs site (served by ``make up`` on $DBT_DOCS_PORT).
+DOCS_ASSET = "dbt_docs"
 
 #: Dagster job names.
 INGEST_JOB = "ingest_job"

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.cli import main
 from ingest.contracts import get_contract
+from orchestration.cli import main
 
 HEADER = ",".join(get_contract("police_street").headers)
 
@@ -93,6 +93,7 @@ def test_status_numbers(csp_env: Path) -> None:
 def test_contracts_writes_docs(tmp_path: Path, capsys) -> None:
     assert main(["contracts", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "police_street.md").is_file() and (tmp_path / "police_crime.md").is_file()
+    assert "name: police_crime" in (tmp_path / "_raw__sources.yml").read_text()
 
 
 def test_missing_key_is_a_clear_error(csp_env: Path, monkeypatch, capsys) -> None:
@@ -102,7 +103,7 @@ def test_missing_key_is_a_clear_error(csp_env: Path, monkeypatch, capsys) -> Non
     assert "CSP_PSEUDONYM_KEY is not set" in capsys.readouterr().err
 
 
-def test_build_hook_calls_orchestration_lazily(monkeypatch) -> None:
+def test_build_passes_its_arguments_to_the_build(monkeypatch) -> None:
     calls = []
     fake = types.ModuleType("orchestration.build")
     fake.main = lambda argv=None: calls.append(argv) or 0

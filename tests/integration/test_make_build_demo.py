@@ -1,6 +1,7 @@
 """`make build` on a fresh data folder: demo data, the whole graph, a published scorecard.
 
-Every crime measure must be there for both demo CSPs for every month of the demo period.
+Every crime measure of the catalogue must be there for both demo CSPs for every month of the
+demo period.
 """
 
 from __future__ import annotations
@@ -11,15 +12,10 @@ from datetime import date
 
 import duckdb
 import pytest
+from dbt_support import CRIME_MEASURES  # the catalogue's crime measures
 
 pytestmark = pytest.mark.slow
 
-CRIME_MEASURES = {
-    "all_crime", "sac", "domestic_burglary", "vehicle_crime", "public_place_violence",
-    "robbery_personal", "violence_with_injury", "violence_without_injury", "criminal_damage",
-    "hate_crime_total", "hate_crime_race", "hate_crime_religion", "hate_crime_disability",
-    "hate_crime_sexual_orientation", "hate_crime_transgender", "asb_police",
-}  # fmt: skip
 DEMO_CSPS = ("E22000307", "E22000143")
 FIRST, LAST = date(2023, 4, 1), date(2026, 9, 1)  # the demo generator's default period
 

@@ -2,7 +2,7 @@
 
 The session builds its data folder with the real pipeline: demo extracts for two full
 financial years (``ingest.demo.generate``) into ``<data>/landing``, then
-``python -m orchestration.build --no-demo`` (ingest, dbt build, publish) writes
+``python -m orchestration.build`` (ingest, dbt build, publish) writes
 ``<data>/warehouse.duckdb`` (the working file with the raw tables a dashboard user must
 never reach) and publishes ``<data>/serving.duckdb``. The server is then started by
 superset/serve.py (the same launcher `make up` uses: install if missing,
@@ -114,10 +114,10 @@ def base_env(data: Path, port: int) -> dict[str, str]:
 
 
 def run_build(env: dict[str, str], log: Path) -> str:
-    """``python -m orchestration.build --no-demo`` in a subprocess; asserts exit 0."""
+    """``python -m orchestration.build`` in a subprocess; asserts exit 0."""
     with log.open("w") as fh:
         proc = subprocess.run(
-            [sys.executable, "-m", "orchestration.build", "--no-demo"],
+            [sys.executable, "-m", "orchestration.build"],
             cwd=REPO,
             env=env,
             stdout=fh,

@@ -37,8 +37,11 @@ def test_asset_keys(repo):
         _key("dim_area"),
         _key("dim_date"),
         _key("crime_by_lsoa_month"),
+        _key("dim_measure"),
+        _key("int_crime__measure_counts"),
         _key("serving"),
         _key("superset_dashboards"),
+        _key("dbt_docs"),
     ]:
         assert key in keys, key
 
@@ -86,9 +89,18 @@ def test_serving_is_downstream_of_marts_but_not_fct_crime(repo):
         _key("scorecard"),
         _key("dim_area"),
         _key("dim_date"),
+        _key("dim_measure"),
         _key("crime_by_lsoa_month"),
     } <= set(node.parent_keys)
     assert _key("fct_crime") not in node.parent_keys
+
+
+def test_docs_site_follows_the_publish(repo):
+    node = repo.asset_graph.get(_key("dbt_docs"))
+    assert node.group_name == "publish"
+    assert set(node.parent_keys) == {_key("serving")}
+    build = repo.get_job("build_and_publish_job")
+    assert _key("dbt_docs") in build.asset_layer.executable_asset_keys
 
 
 def test_superset_refresh_is_downstream_of_serving(repo):
@@ -116,8 +128,8 @@ def test_dbt_tests_are_asset_checks(repo):
 
 
 def test_jobs_schedule_and_sensors(repo):
-    jobs = {job.name for job in repo.get_all_jobs()}
-    assert {"ingest_job", "build_and_publish_job", "publish_job"} <= jobs
+    jobs = {job.name for job in repo.get_all_jobs() if not job.name.startswith("__")}
+    assert jobs == {"ingest_job", "build_and_publish_job", "publish_job"}
 
     build = repo.get_job("build_and_publish_job")
     assert build.executor_def.name == "in_process"

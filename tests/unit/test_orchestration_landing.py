@@ -1,15 +1,9 @@
-"""Landing-folder helpers and the landing sensor's planning (pure, no Dagster run)."""
+"""The one landing rule (ingest.landing) and the landing sensor's planning (no Dagster run)."""
 
 import os
 from pathlib import Path
 
-from orchestration.defs.ingest.landing import (
-    contiguous_month_ranges,
-    file_month,
-    landing_files,
-    months_between,
-    months_present,
-)
+from ingest.landing import file_month, ignored_files, landing_files, months_between
 from orchestration.defs.ingest.sensors import plan_landing_requests
 
 
@@ -21,9 +15,7 @@ def test_file_month_from_name():
     assert file_month("2024-031.csv") is None
 
 
-def test_contiguous_ranges_and_months_between():
-    months = ["2018-10", "2018-06", "2018-11", "2018-12", "2019-01", "2019-02"]
-    assert contiguous_month_ranges(months) == [("2018-06", "2018-06"), ("2018-10", "2019-02")]
+def test_months_between():
     assert months_between("2018-11", "2019-02") == ["2018-11", "2018-12", "2019-01", "2019-02"]
 
 
@@ -45,15 +37,36 @@ def test_landing_files_in_name_order_and_filtered(tmp_path: Path):
     assert [p.name for p in landing_files(tmp_path, "police_street", ["2024-04"])] == [
         "2024-04-a-street.csv"
     ]
-    assert months_present(tmp_path, "police_street") == ["2024-03", "2024-04"]
     assert landing_files(tmp_path, "police_crime") == []
+
+
+def test_one_rule_for_what_loads(tmp_path: Path):
+    """A stray non-data file is ignored and reported, by csp and the sensor alike."""
+    folder = tmp_path / "police_street"
+    _touch(folder / "2024-03-a-street.csv")
+    _touch(folder / "2024-03-a-street.XLSX")
+    _touch(folder / "notes.txt")
+    _touch(folder / "~$2024-03-a-street.xlsx")
+    _touch(folder / "2024-03-a-street.csv.part")
+    assert [p.name for p in landing_files(tmp_path, "police_street")] == [
+        "2024-03-a-street.XLSX",
+        "2024-03-a-street.csv",
+    ]
+    assert [p.name for p, _ in ignored_files(tmp_path, "police_street")] == ["notes.txt"]
+
+    requests, cursor, skipped = plan_landing_requests(tmp_path, ["police_street"], {})
+    assert [r.partition_key for r in requests] == ["2024-03-01"]
+    assert skipped == ["police_street/notes.txt: not loaded: not a data file (.csv, .xlsx, .xlsm)"]
+    # said once: the next tick is quiet about it
+    _, _, skipped = plan_landing_requests(tmp_path, ["police_street"], cursor)
+    assert skipped == []
 
 
 def test_sensor_requests_a_month_once(tmp_path: Path):
     a = _touch(tmp_path / "police_street" / "2024-03-a-street.csv")
     _touch(tmp_path / "police_street" / "2024-03-b-street.csv")
     _touch(tmp_path / "police_street" / "undated.csv")
-    sources = {"police_street": True, "police_crime": True}
+    sources = ["police_street", "police_crime"]
 
     requests, cursor, skipped = plan_landing_requests(tmp_path, sources, {})
     assert len(requests) == 1

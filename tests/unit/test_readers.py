@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import duckdb
@@ -12,6 +13,8 @@ from ingest.contracts import get_contract
 from ingest.readers import Finding, check_header, decode_text, stage_file
 
 STREET = get_contract("police_street")
+#: The reader's XLSX path, tried on the street layout (data.police.uk itself sends CSV only).
+STREET_XLSX = dataclasses.replace(STREET, formats=("csv", "xlsx"))
 HEADER = list(STREET.headers)
 ROW = "x,2024-03,TVP,TVP,-0.7,52.0,On or near A,E01016725,Milton Keynes 001A,Burglary,,"
 
@@ -111,9 +114,14 @@ def test_stage_xlsx_finds_header_below_title_rows(tmp_path: Path) -> None:
     p = tmp_path / "s.xlsx"
     wb.save(p)
     con = duckdb.connect()
-    staged = stage_file(con, STREET, p)
+    staged = stage_file(con, STREET_XLSX, p)
     assert staged.ok, staged.errors
     assert con.execute(f"SELECT _line, month FROM {staged.table}").fetchall() == [(4, "2024-03")]
+    # the contract says how a source is sent: data.police.uk's files are CSV only
+    wrong = stage_file(con, STREET, p)
+    assert [str(e) for e in wrong.errors] == [
+        "s.xlsx: XLSX file: police_street is sent as CSV only"
+    ]
 
 
 def test_stage_xlsx_without_header(tmp_path: Path) -> None:
@@ -121,7 +129,7 @@ def test_stage_xlsx_without_header(tmp_path: Path) -> None:
     wb.active.append(["Crime ID", "Month"])
     p = tmp_path / "s.xlsx"
     wb.save(p)
-    staged = stage_file(duckdb.connect(), STREET, p)
+    staged = stage_file(duckdb.connect(), STREET_XLSX, p)
     assert not staged.ok
     assert "row 1, column 'Reported by': missing column" in str(staged.errors[0])
 
@@ -129,5 +137,5 @@ def test_stage_xlsx_without_header(tmp_path: Path) -> None:
 def test_stage_not_an_xlsx(tmp_path: Path) -> None:
     p = tmp_path / "s.xlsx"
     p.write_bytes(b"hello")
-    staged = stage_file(duckdb.connect(), STREET, p)
+    staged = stage_file(duckdb.connect(), STREET_XLSX, p)
     assert "not a readable XLSX file" in str(staged.errors[0])

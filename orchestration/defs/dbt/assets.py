@@ -21,7 +21,7 @@ from orchestration.defs.dbt.translator import CspDbtTranslator
 DBT_ASSETS_NAME = "csp_dbt_models"
 
 
-def _align_warehouse_path(context: AssetExecutionContext) -> None:
+def align_warehouse_path(context: AssetExecutionContext) -> None:
     """dbt's profile reads ``CSP_WAREHOUSE_PATH``: point it at the file ingest writes."""
     from ingest.config import Settings
 
@@ -44,9 +44,8 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
     )
     def csp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-        _align_warehouse_path(context)
-        partition_key = context.partition_key if context.has_partition_key else None
-        args = dbt_build_args(partition_key, os.environ.get("CSP_DBT_TARGET") or None)
+        align_warehouse_path(context)
+        args = dbt_build_args(target=os.environ.get("CSP_DBT_TARGET") or None)
         yield from dbt.cli(args, context=context).stream()
 
     return csp_dbt_models

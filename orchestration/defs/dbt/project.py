@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import shutil
@@ -20,11 +21,9 @@ def dbt_project_dir() -> Path:
 
 
 @functools.cache
-def get_dbt_project(project_dir: Path | None = None) -> DbtProject | None:
-    """The DbtProject, or None when the folder has no ``dbt_project.yml`` yet."""
+def get_dbt_project(project_dir: Path | None = None) -> DbtProject:
+    """The DbtProject (``profiles.yml`` lives beside ``dbt_project.yml``)."""
     project_dir = Path(project_dir or dbt_project_dir())
-    if not (project_dir / "dbt_project.yml").is_file():
-        return None
     return DbtProject(project_dir=project_dir, profiles_dir=project_dir)
 
 
@@ -86,9 +85,13 @@ def _parse(project: DbtProject) -> None:
 def ensure_manifest(project: DbtProject) -> Path:
     """Make ``target/manifest.json`` loadable and current: ``dbt parse`` when it is missing
     or older than any model, seed, macro, test or config file (in ``dagster dev`` and
-    everywhere else alike), so the code location always reflects the checkout."""
-    from dagster._utils import run_with_concurrent_update_guard
-
+    everywhere else alike), so the code location always reflects the checkout. Processes
+    that load the definitions at the same time parse once, in turn (a file lock)."""
     if manifest_is_stale(project):
-        run_with_concurrent_update_guard(Path(project.manifest_path), _parse, project=project)
+        target = Path(project.target_path)
+        target.mkdir(parents=True, exist_ok=True)
+        with open(target / ".parse.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if manifest_is_stale(project):  # not parsed meanwhile by another process
+                _parse(project)
     return Path(project.manifest_path)

@@ -1,74 +1,65 @@
 """One Dagster asset per source of ``ingest.contracts.CONTRACTS``: key ``["raw", source]``.
 
-A monthly source is partitioned by month; a run for a partition (or a single-run range of
-partitions) loads, in name order, the landing files whose name starts with that month
-(``<landing>/<source>/YYYY-MM-...``) through ``ingest.load.load_file``. A rejected file is
-quarantined by the library and fails the asset with the library's error text; the other
-files of the run are still loaded (a file is loaded whole or not at all).
+Every source is partitioned by month (the month a landing file is for, from its name
+``YYYY-MM-...``; a quarterly or snapshot extract is also named by its month). A run for a
+partition, or a single-run range of partitions, loads, in name order, the landing files of
+those months (``ingest.landing``'s rule) through ``ingest.load.load_file``. A rejected file is
+quarantined by the library and fails the asset with the library's error text; the other files
+of the run are still loaded (a file is loaded whole or not at all).
 """
+
 
 from typing import Any
 
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from ingest.contracts import CONTRACTS
+from ingest.contracts.base import Contract
+from ingest.landing import landing_files, months_between
+from ingest.load import LoadResult
 from orchestration.defs.common import (
     INGEST_GROUP,
     MONTHLY_PARTITIONS,
     WAREHOUSE_POOL,
     partition_key_to_month,
 )
-from orchestration.defs.ingest.landing import landing_files, months_between
 
 
-def ingest_sources() -> dict[str, Any]:
+def ingest_sources() -> dict[str, Contract]:
     """``{source: contract}`` from the ingest library, in a stable order."""
-    from ingest.contracts import CONTRACTS
-
     return {name: CONTRACTS[name] for name in sorted(CONTRACTS)}
 
 
-def is_monthly(contract: Any) -> bool:
-    """Whether a contract's source arrives monthly (and so gets monthly partitions)."""
-    cadence = getattr(contract, "cadence", None)
-    if cadence is not None:
-        return str(cadence).lower() == "monthly"
-    return getattr(contract, "period", None) is not None
-
-
-def _result_row(result: Any) -> dict[str, Any]:
+def _result_row(result: LoadResult) -> dict[str, Any]:
     return {
         "file": result.file_name,
         "status": result.status,
-        "periods": list(result.periods or []),
-        "rows_loaded": int(result.rows_loaded or 0),
-        "rows_replaced": int(result.rows_replaced or 0),
-        "warnings": list(result.warnings or []),
-        "errors": list(result.errors or []),
+        "periods": list(result.periods),
+        "rows_loaded": result.rows_loaded,
+        "rows_replaced": result.rows_replaced,
+        "warnings": list(result.warnings),
+        "errors": list(result.errors),
         "batch_id": result.batch_id,
     }
 
 
-def _months_for(context: AssetExecutionContext) -> list[str] | None:
-    if not context.has_partition_key_range:
-        return None
+def _months_for(context: AssetExecutionContext) -> list[str]:
     key_range = context.partition_key_range
     return months_between(
         partition_key_to_month(key_range.start), partition_key_to_month(key_range.end)
     )
 
 
-def build_ingest_asset(source: str, contract: Any) -> dg.AssetsDefinition:
+def build_ingest_asset(source: str, contract: Contract) -> dg.AssetsDefinition:
     """The asset that loads ``raw.<source>`` from the landing folder."""
-    monthly = is_monthly(contract)
-    description = getattr(contract, "description", None) or f"raw.{source}, loaded by ingest/"
 
     @dg.asset(
         key=["raw", source],
         group_name=INGEST_GROUP,
-        description=f"{description}\n\nLoaded from `$CSP_LANDING_DIR/{source}/`.",
-        partitions_def=MONTHLY_PARTITIONS if monthly else None,
-        backfill_policy=dg.BackfillPolicy.single_run() if monthly else None,
+        description=f"{contract.description}\n\nLoaded from `$CSP_LANDING_DIR/{source}/`.",
+        partitions_def=MONTHLY_PARTITIONS,
+        backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
         kinds={"python", "duckdb"},
         tags={"csp/source": source},
@@ -82,16 +73,14 @@ def build_ingest_asset(source: str, contract: Any) -> dg.AssetsDefinition:
         files = landing_files(settings.landing_dir, source, months)
         if not files:
             context.log.warning(
-                f"no landing files for {source}"
-                + (f" in {months[0]}..{months[-1]}" if months else "")
-                + f" under {settings.landing_dir / source}"
+                f"no landing files for {source} in {months[0]}..{months[-1]} "
+                f"under {settings.landing_dir / source}"
             )
         rows = []
         con = connect(settings) if files else None
         try:
             for path in files:
-                result = load_file(source, path, settings, con=con)
-                row = _result_row(result)
+                row = _result_row(load_file(source, path, settings, con=con))
                 rows.append(row)
                 log = context.log.error if row["status"] == "rejected" else context.log.info
                 log(f"{source}: {path.name}: {row['status']}, {row['rows_loaded']} rows")
@@ -118,7 +107,3 @@ def build_ingest_asset(source: str, contract: Any) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata=metadata)
 
     return _ingest
-
-
-def build_ingest_assets() -> list[dg.AssetsDefinition]:
-    return [build_ingest_asset(source, c) for source, c in ingest_sources().items()]

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import dagster as dg
 
+from ingest.config import Settings
+from ingest.landing import file_month, ignored_files, landing_files
 from orchestration.defs.common import MONTHLY_PARTITIONS, month_to_partition_key
-from orchestration.defs.ingest.landing import file_month, landing_files
-
-
-def _landing_dir() -> Path:
-    try:
-        from ingest.config import Settings
-
-        return Path(Settings.from_env().landing_dir)
-    except Exception:  # noqa: BLE001 - the sensor must keep ticking; fall back to the default
-        return Path(os.environ.get("CSP_LANDING_DIR", "data/landing"))
 
 
 def loaded_hashes(warehouse_path: Path) -> set[tuple[str, str]]:
@@ -58,46 +49,38 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _warehouse_path() -> Path:
-    try:
-        from ingest.config import Settings
-
-        return Path(Settings.from_env().warehouse_path)
-    except Exception:  # noqa: BLE001
-        return Path(os.environ.get("CSP_DATA_DIR", "data")) / "warehouse.duckdb"
-
-
 def file_signature(path: Path) -> str:
     """Identity of a delivered file's content version: size and modification time."""
     st = path.stat()
     return f"{st.st_size}-{st.st_mtime_ns}"
 
 
-def _group_order(item: tuple[tuple[str, str | None], list[str]]) -> tuple[str, str]:
-    (source, month), _ = item
-    return source, month or ""
-
-
 def plan_landing_requests(
     landing_dir: Path,
-    sources: dict[str, bool],
+    sources: Iterable[str],
     seen: dict[str, str],
     valid_partition_keys: set[str] | None = None,
     already_loaded: Callable[[str, Path], bool] | None = None,
 ) -> tuple[list[dg.RunRequest], dict[str, str], list[str]]:
-    """New or changed files -> one RunRequest per (source, month).
+    """New or changed landing files -> one RunRequest per (source, month).
 
-    ``sources`` maps source -> is monthly; ``seen`` is the cursor (``source/file`` -> signature).
-    Returns the requests, the new cursor and messages about files that were not requested.
-    A file triggers once: its signature goes into the cursor, and the run key is derived
-    from the file names and signatures, so a re-evaluated tick cannot launch it twice.
-    ``already_loaded(source, path)``: true for a file whose content the warehouse already
-    holds (e.g. loaded by ``make build`` before the sensor first ran): it is not requested.
+    ``seen`` is the cursor (``source/file`` -> signature). Returns the requests, the new
+    cursor and messages about files that were not requested. Which files load is
+    ``ingest.landing``'s rule, as for ``csp load-landing``: any other delivered file is
+    reported, not loaded. A file triggers once: its signature goes into the cursor, and the
+    run key is derived from the file names and signatures, so a re-evaluated tick cannot
+    launch it twice. ``already_loaded(source, path)``: true for a file whose content the
+    warehouse already holds (e.g. loaded by ``csp build`` before the sensor first ran).
     """
     new_seen: dict[str, str] = {}
-    grouped: dict[tuple[str, str | None], list[str]] = defaultdict(list)
+    grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
     skipped: list[str] = []
-    for source, monthly in sources.items():
+    for source in sources:
+        for path, reason in ignored_files(landing_dir, source):
+            ident = f"{source}/{path.name}"
+            new_seen[ident] = file_signature(path)
+            if seen.get(ident) != new_seen[ident]:  # say it once, not every tick
+                skipped.append(f"{ident}: {reason}")
         for path in landing_files(landing_dir, source):
             ident = f"{source}/{path.name}"
             try:
@@ -109,13 +92,12 @@ def plan_landing_requests(
                 continue
             if already_loaded is not None and already_loaded(source, path):
                 continue
-            month = file_month(path.name) if monthly else None
-            if monthly and month is None:
+            month = file_month(path.name)
+            if month is None:
                 skipped.append(f"{ident}: no YYYY-MM- prefix in the file name")
                 continue
             if (
-                monthly
-                and valid_partition_keys is not None
+                valid_partition_keys is not None
                 and month_to_partition_key(month) not in valid_partition_keys
             ):
                 skipped.append(f"{ident}: month {month} is outside the partitions")
@@ -123,12 +105,12 @@ def plan_landing_requests(
             grouped[(source, month)].append(f"{path.name}@{sig}")
 
     requests = []
-    for (source, month), items in sorted(grouped.items(), key=_group_order):
+    for (source, month), items in sorted(grouped.items()):
         digest = hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest()[:16]
         requests.append(
             dg.RunRequest(
-                run_key=f"{source}:{month or 'all'}:{digest}",
-                partition_key=month_to_partition_key(month) if month else None,
+                run_key=f"{source}:{month}:{digest}",
+                partition_key=month_to_partition_key(month),
                 asset_selection=[dg.AssetKey(["raw", source])],
                 tags={"csp/source": source, "csp/trigger": "landing_sensor"},
             )
@@ -137,19 +119,14 @@ def plan_landing_requests(
 
 
 def build_landing_sensor(
-    sources: dict[str, bool],
-    ingest_job: dg.UnresolvedAssetJobDefinition,
-    unpartitioned_job: dg.UnresolvedAssetJobDefinition | None = None,
+    sources: Iterable[str], ingest_job: dg.UnresolvedAssetJobDefinition
 ) -> dg.SensorDefinition:
-    """Watch ``$CSP_LANDING_DIR/<source>/`` for new files; request a load of their month
-    (``ingest_job``), or of the whole source when it has no monthly partitions."""
-    jobs = [ingest_job] + ([unpartitioned_job] if unpartitioned_job is not None else [])
-    if unpartitioned_job is None:
-        sources = {s: m for s, m in sources.items() if m}
+    """Watch ``$CSP_LANDING_DIR/<source>/`` for new files; request a load of their month."""
+    sources = list(sources)
 
     @dg.sensor(
         name="landing_sensor",
-        jobs=jobs,
+        job=ingest_job,
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="New files in $CSP_LANDING_DIR/<source>/ -> load that source's month.",
@@ -157,27 +134,23 @@ def build_landing_sensor(
     def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         import duckdb
 
+        settings = Settings.from_env()
         seen = json.loads(context.cursor) if context.cursor else {}
         monthly_keys = set(MONTHLY_PARTITIONS.get_partition_keys())
         try:
-            loaded = loaded_hashes(_warehouse_path())
+            loaded = loaded_hashes(settings.warehouse_path)
         except duckdb.Error as exc:  # a run is writing the warehouse: look again next tick
             return dg.SensorResult(skip_reason=f"warehouse busy ({exc}); retrying next tick")
         requests, new_seen, skipped = plan_landing_requests(
-            _landing_dir(),
+            settings.landing_dir,
             sources,
             seen,
             monthly_keys,
             already_loaded=lambda source, path: (source, _sha256(path)) in loaded,
         )
-        requests = [
-            r.with_replaced_attrs(
-                job_name=(ingest_job if r.partition_key else unpartitioned_job).name
-            )
-            for r in requests
-        ]
         for message in skipped:
             context.log.warning(message)
+        requests = [r.with_replaced_attrs(job_name=ingest_job.name) for r in requests]
         return dg.SensorResult(run_requests=requests, cursor=json.dumps(new_seen, sort_keys=True))
 
     return landing_sensor

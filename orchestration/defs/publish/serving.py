@@ -1,8 +1,10 @@
-"""The ``serving`` asset: ``$CSP_DATA_DIR/serving.duckdb``, replaced atomically.
+"""The ``serving`` asset: the published serving file (``Settings.serving_path``), replaced
+atomically.
 
 ``publish_serving`` writes a NEW file beside the serving file
 (``serving.duckdb.<uuid>.tmp``), copies the aggregate marts into it from the warehouse
-(attached READ_ONLY), checks the row counts, then ``os.replace``-s it over the serving file.
+(attached READ_ONLY) with their table and column comments, checks the row counts, then
+``os.replace``-s it over the serving file.
 A reader holding the old file open keeps reading the old file; a failure at any step
 removes the temporary file and leaves the old serving file untouched.
 """
@@ -35,6 +37,28 @@ def _quote_ident(name: str) -> str:
 
 def _quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def copy_comments(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> int:
+    """Copy the table's and its columns' comments (dbt writes the model YAML's descriptions
+    as DuckDB comments, `persist_docs`) from ``database.schema.table`` onto ``main.table``,
+    so that an analyst sees them in the serving file. Returns how many were copied."""
+    rows = con.execute(
+        "SELECT NULL AS column_name, comment FROM duckdb_tables() "
+        "WHERE database_name = ? AND schema_name = ? AND table_name = ? AND comment IS NOT NULL "
+        "UNION ALL SELECT column_name, comment FROM duckdb_columns() "
+        "WHERE database_name = ? AND schema_name = ? AND table_name = ? AND comment IS NOT NULL",
+        [database, schema, table, database, schema, table],
+    ).fetchall()
+    target = f"main.{_quote_ident(table)}"
+    for column, comment in rows:
+        if column is None:
+            con.execute(f"COMMENT ON TABLE {target} IS {_quote_literal(comment)}")
+        else:
+            con.execute(
+                f"COMMENT ON COLUMN {target}.{_quote_ident(column)} IS {_quote_literal(comment)}"
+            )
+    return len(rows)
 
 
 def publish_serving(
@@ -86,6 +110,7 @@ def publish_serving(
                 if copied != expected:
                     raise PublishError(f"{table}: copied {copied} rows, expected {expected}")
                 counts[table] = int(copied)
+                copy_comments(con, "wh", schema, table)
             con.execute("DETACH wh")
             con.execute(
                 "CREATE TABLE main._publish_log AS "
@@ -109,20 +134,15 @@ def failed_blocking_checks(
     instance: dg.DagsterInstance, check_keys: Sequence[dg.AssetCheckKey]
 ) -> list[str]:
     """Those of ``check_keys`` whose latest evaluation failed with severity ERROR."""
-    from dagster._core.storage.asset_check_execution_record import (
-        AssetCheckExecutionRecordStatus,
-    )
-
-    if not check_keys:
-        return []
-    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(list(check_keys))
     failed = []
-    for key, record in latest.items():
-        if record.status != AssetCheckExecutionRecordStatus.FAILED:
-            continue
-        event = record.event
-        evaluation = event.dagster_event.asset_check_evaluation_data if event else None
-        if evaluation is None or evaluation.severity == dg.AssetCheckSeverity.ERROR:
+    for key in check_keys:
+        record = instance.get_latest_asset_check_evaluation_record(key)
+        evaluation = record.evaluation if record is not None else None
+        if (
+            evaluation is not None
+            and not evaluation.passed
+            and evaluation.severity == dg.AssetCheckSeverity.ERROR
+        ):
             failed.append(key.to_user_string())
     return sorted(failed)
 
@@ -146,7 +166,8 @@ def build_serving_asset(
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},
         description=(
-            "The published DuckDB file `$CSP_DATA_DIR/serving.duckdb` (aggregates only: "
+            "The published DuckDB file, `$CSP_DATA_DIR/serving.duckdb` by default "
+            "(aggregates only: "
             + ", ".join(SERVING_TABLES)
             + "), swapped in atomically after a build whose checks passed."
         ),

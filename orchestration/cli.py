@@ -1,8 +1,10 @@
-"""The `csp` command for data engineers."""
+"""The `csp` command for data engineers: the top layer, which may call the ingest library
+(validate, load, status, contracts) and the orchestration (build). Nothing imports it."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -56,29 +58,34 @@ def _cmd_status(args: argparse.Namespace) -> int:
 def _cmd_contracts(args: argparse.Namespace) -> int:
     from ingest.contract_docs import write_docs
 
-    for p in write_docs(Path(args.out) if args.out else None):
+    out = Path(args.out) if args.out else None
+    for p in write_docs(out, out / "_raw__sources.yml" if out else None):
         print(f"wrote {p}")
     return 0
 
 
-# --- `csp build` hook ---------------------------------------------------------------
-# The build (dbt + publish, run through Dagster) lives in orchestration/build.py, owned
-# by the orchestration code: `main(argv: list[str] | None = None) -> int`. It is imported
-# lazily so that `ingest` never imports Dagster.
-def run_build(argv: list[str]) -> int:
-    try:
-        from orchestration.build import main as build_main
-    except ImportError as exc:
-        print(f"csp build is not available: {exc}", file=sys.stderr)
-        return 2
-    return int(build_main(list(argv)) or 0)
+def _cmd_docs(args: argparse.Namespace) -> int:
+    """Serve the dbt docs site the build generates (``dbt_docs`` asset) until interrupted."""
+    import functools
+    import http.server
+
+    from orchestration.defs.publish.docs import docs_dir
+
+    folder = docs_dir(Settings.from_env().data_dir)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+        print(f"dbt docs of {folder} on http://127.0.0.1:{args.port}", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    return run_build(list(args.build_args))
+    from orchestration.build import main as build_main
 
-
-# -------------------------------------------------------------------------------------
+    return build_main(list(args.build_args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,12 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="date to judge overdue against (YYYY-MM-DD, default today)")
     p.set_defaults(func=_cmd_status)
 
-    p = sub.add_parser("contracts", help="write docs/contracts/*.md from the contracts")
-    p.add_argument("--out", help="folder (default docs/contracts)")
+    p = sub.add_parser(
+        "contracts",
+        help="write docs/contracts/*.md and dbt's raw sources YAML from the contracts",
+    )
+    p.add_argument(
+        "--out",
+        help="write everything into this folder (default: docs/contracts/ and dbt_project/)",
+    )
     p.set_defaults(func=_cmd_contracts)
 
+    p = sub.add_parser("docs", help="serve the dbt docs site of the last build")
+    p.add_argument("--port", type=int, default=int(os.environ.get("DBT_DOCS_PORT") or 8081))
+    p.set_defaults(func=_cmd_docs)
+
     p = sub.add_parser(
-        "build", help="run the whole build (orchestration.build); other arguments pass through"
+        "build", help="load the landing folder, dbt build, publish (see `csp build --help`)"
     )
     p.add_argument("build_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=_cmd_build)
@@ -121,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["build"]:  # pass every further argument to the build untouched
-        return run_build(argv[1:])
+        from orchestration.build import main as build_main
+
+        return build_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
