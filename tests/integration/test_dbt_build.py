@@ -29,6 +29,7 @@ from dbt_support import (
 
 REFERENCE_SEEDS = (
     "measures.csv",
+    "planned_sources.csv",
     "offence_classification.csv",
     "police_uk_crime_types.csv",
     "forces.csv",
@@ -234,12 +235,13 @@ def test_every_crime_measure_for_every_area_and_month(built):
         ).fetchall()
     )
     # Thames Valley spine 2023-04..2024-06 = 15 months; Kent 2024-01..2024-02 = 2 months
+    n = len(CRIME_MEASURES)
     assert per_area == {
-        f"{TV}/force": 16 * 15,
-        f"{MK}/csp": 16 * 15,
-        f"{AYLESBURY}/csp": 16 * 15,
-        f"{KENT}/force": 16 * 2,
-        f"{MEDWAY}/csp": 16 * 2,
+        f"{TV}/force": n * 15,
+        f"{MK}/csp": n * 15,
+        f"{AYLESBURY}/csp": n * 15,
+        f"{KENT}/force": n * 2,
+        f"{MEDWAY}/csp": n * 2,
     }
     row = built.execute(
         "SELECT area_name, financial_year, measure_name FROM main_marts.scorecard "
@@ -262,11 +264,22 @@ def test_counts_ytd_and_change(built):
     assert fig(built, "all_crime", MK, "2024-06", "loaded_at") == LOADED
 
 
-def test_rate_is_ytd_count_over_population_of_the_year(built):
+def test_rate_is_ytd_count_over_population_of_the_financial_year(built):
     assert fig(built, "all_crime", MK, "2024-06", "denominator") == 260000
     assert fig(built, "all_crime", MK, "2024-06", "value") == pytest.approx(79 / 260000 * 1000)
     assert fig(built, "all_crime", MK, "2023-05", "denominator") == 250000
     assert fig(built, "all_crime", MK, "2023-05", "value") == pytest.approx(30 / 250000 * 1000)
+    # January 2024 is in FY 2023/24: mid-2023, never mid-2024
+    assert fig(built, "all_crime", MK, "2024-01", "denominator") == 250000
+    assert fig(built, "all_crime", MK, "2024-01", "denominator_year") == 2023
+    # a year outside the series takes the nearest one, and says so (Aylesbury: only mid-2024)
+    assert fig(built, "all_crime", AYLESBURY, "2023-05", "denominator_year") == 2024
+    # the same point of last year's value (a rate here)
+    assert fig(built, "all_crime", MK, "2024-06", "value_last_year") == pytest.approx(
+        60 / 250000 * 1000
+    )
+    assert fig(built, "all_crime", MK, "2023-06", "value_last_year") is None
+    assert fig(built, "all_crime", MK, "2024-06", "period_type") == "month"
     # count-only measure: value is the count, no denominator
     assert fig(built, "violence_with_injury", MK, "2024-04", "value") == 2
     assert fig(built, "violence_with_injury", MK, "2024-04", "denominator") is None
@@ -291,7 +304,7 @@ def test_no_data_is_null_never_zero(built):
     assert fig(built, "all_crime", AYLESBURY, "2024-05") == 0
 
 
-def test_police_street_fills_all_crime_only(built):
+def test_police_street_fills_the_measures_it_can_count(built):
     # 2023-07 has police_street but no police_crime: all_crime and ASB from police_street
     assert fig(built, "all_crime", MK, "2023-07") == 5
     assert fig(built, "all_crime", MK, "2023-07", "source") == "police_street"
@@ -300,15 +313,40 @@ def test_police_street_fills_all_crime_only(built):
     for measure in ("sac", "domestic_burglary", "hate_crime_total", "public_place_violence"):
         assert fig(built, measure, MK, "2023-07") is None
         assert fig(built, measure, MK, "2023-07", "source") is None
-    # Kent has only police_street
+    # Kent has only police_street: vehicle crime falls back to its data.police.uk category
     assert fig(built, "all_crime", MEDWAY, "2024-01") == 7
-    assert fig(built, "vehicle_crime", MEDWAY, "2024-01") is None
+    assert fig(built, "vehicle_crime", MEDWAY, "2024-01") == 7
+    assert fig(built, "vehicle_crime", MEDWAY, "2024-01", "source") == "police_street"
+    assert fig(built, "sac", MEDWAY, "2024-01") is None
     assert fig(built, "asb_police", MEDWAY, "2024-01") == 3
     # where police_crime exists, police_street crimes are not added on top
     assert fig(built, "all_crime", TV, "2024-04") == 15
     # ASB always from police_street, also in police_crime months
     assert fig(built, "asb_police", MK, "2024-04") == 3
     assert fig(built, "asb_police", MK, "2024-04", "source") == "police_street"
+
+
+def test_police_uk_categories_from_either_source(built):
+    # a data.police.uk month: the published categories
+    assert fig(built, "burglary", MK, "2023-07") == 5
+    assert fig(built, "shoplifting", TV, "2023-07") == 1  # the row with no location
+    assert fig(built, "shoplifting", MK, "2023-07") == 0
+    assert fig(built, "burglary", MK, "2023-07", "source") == "police_street"
+    # a record-level month: the crimes whose offence code maps to the category
+    assert fig(built, "other_theft", MK, "2024-06") == 40
+    assert fig(built, "burglary", TV, "2024-04") == 1  # 28E, no LSOA
+    assert fig(built, "burglary", MK, "2024-04") == 0
+    assert fig(built, "violence_and_sexual_offences", MK, "2024-04") == 2
+    assert fig(built, "burglary", MK, "2024-04", "source") == "police_crime"
+    # the categories add up to all crime, in either kind of month
+    for area, month in ((MK, "2023-07"), (TV, "2023-07"), (MK, "2024-04"), (TV, "2024-04")):
+        total = built.execute(
+            "SELECT sum(count) FROM main_marts.scorecard s JOIN main_marts.dim_measure m "
+            "USING (measure_code) WHERE m.numerator_rule LIKE 'police_uk_crime_type = %' "
+            "AND s.area_code = ? AND s.period_month = ?::DATE",
+            [area, month + "-01"],
+        ).fetchone()[0]
+        assert total == fig(built, "all_crime", area, month), (area, month)
 
 
 def test_force_level_includes_crimes_without_lsoa(built):

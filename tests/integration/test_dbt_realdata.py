@@ -1,6 +1,8 @@
-"""The real data.police.uk files through the real dbt build: `all_crime` and `asb_police`
-for Milton Keynes and Medway (and the two forces) equal an independent count of the CSV
-files with the csv module. raw.police_street is filled here with DuckDB's read_csv (not
+"""The real data.police.uk files through the real dbt build: every measure the catalogue
+counts from data.police.uk (all crime, ASB and each published category, vehicle crime and
+criminal damage included) for Milton Keynes and Medway and the two forces equals an
+independent count of the CSV files with the csv module, the CSP taken from the LSOA name
+(never from seeds/areas.csv). raw.police_street is filled here with DuckDB's read_csv (not
 the ingest loader, which has its own tests) so this test isolates the dbt models.
 """
 
@@ -9,11 +11,20 @@ from __future__ import annotations
 import collections
 import csv
 import os
+import re
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_support import REPO_ROOT, SEEDS, copy_project, raw_warehouse, run_dbt, warehouse_path
+from dbt_support import (
+    REPO_ROOT,
+    SEEDS,
+    copy_project,
+    police_uk_measures,
+    raw_warehouse,
+    run_dbt,
+    warehouse_path,
+)
 
 MK, MEDWAY = "E22000307", "E22000143"
 FORCES = {"Thames Valley Police": "E23000029", "Kent Police": "E23000032"}
@@ -21,23 +32,37 @@ FORCES = {"Thames Valley Police": "E23000029", "Kent Police": "E23000032"}
 pytestmark = pytest.mark.slow
 
 
+CSP_DISTRICTS = {"Milton Keynes": MK, "Medway": MEDWAY}
+
+
+def category_of_rule() -> dict[str, str | None]:
+    """code -> the data.police.uk category its catalogue rule counts (None = every crime,
+    'ASB' = anti-social behaviour), for the measures data.police.uk alone can give."""
+    out: dict[str, str | None] = {}
+    for code, rule in police_uk_measures().items():
+        m = re.fullmatch(r"police_uk_crime_type = '([^']+)'", rule)
+        out[code] = m.group(1) if m else {"not is_asb": None, "is_asb": "ASB"}[rule]
+    return out
+
+
 def independent_counts(files: list[Path]) -> collections.Counter:
-    lsoa_csp = {
-        r["lsoa_code"]: r["csp_code"]
-        for r in csv.DictReader(open(SEEDS / "areas.csv", encoding="utf-8"))
-    }
+    """(measure, area, month) -> rows, from the CSV text alone."""
+    categories = category_of_rule()
     counts: collections.Counter = collections.Counter()
     for path in files:
         with open(path, encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
-                measure = (
-                    "asb_police" if row["Crime type"] == "Anti-social behaviour" else "all_crime"
-                )
-                period = row["Month"] + "-01"
-                counts[(measure, FORCES[row["Falls within"]], period)] += 1
-                csp = lsoa_csp.get(row["LSOA code"])
-                if csp in (MK, MEDWAY):
-                    counts[(measure, csp, period)] += 1
+                asb = row["Crime type"] == "Anti-social behaviour"
+                areas = [FORCES[row["Falls within"]]]
+                district = (row["LSOA name"] or "").rsplit(" ", 1)[0]
+                if district in CSP_DISTRICTS:
+                    areas.append(CSP_DISTRICTS[district])
+                for code, category in categories.items():
+                    if (category == "ASB" and asb) or (
+                        not asb and category in (None, row["Crime type"])
+                    ):
+                        for area in areas:
+                            counts[(code, area, row["Month"] + "-01")] += 1
     return counts
 
 
@@ -74,23 +99,35 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     con.close()
 
 
-def test_all_crime_and_asb_equal_an_independent_count(built):
+def test_every_police_uk_measure_equals_an_independent_count(built):
     con, expected = built
+    codes = sorted(police_uk_measures())
+    assert len(codes) == 15  # all crime, ASB, the 11 categories, vehicle crime, criminal damage
     rows = con.execute(
-        """
+        f"""
         SELECT measure_code, area_code, strftime(period_month, '%Y-%m-%d'), "count", source
         FROM main_marts.scorecard
-        WHERE measure_code IN ('all_crime', 'asb_police')
+        WHERE measure_code IN ({", ".join("?" * len(codes))})
           AND area_code IN (?, ?, ?, ?) AND "count" IS NOT NULL
         """,
-        [MK, MEDWAY, *FORCES.values()],
+        [*codes, MK, MEDWAY, *FORCES.values()],
     ).fetchall()
     got = {(m, a, p): c for m, a, p, c, _ in rows}
     assert {s for *_, s in rows} == {"police_street"}
-    # every (measure, area, month) of the files is in the scorecard with the same count
-    assert got == dict(expected)
-    # 11 files: Thames Valley 6 months, Kent 5 months, for 2 measures, CSP + force
-    assert len(got) == 2 * 2 * (6 + 5)
+    # every (measure, area, month) of the files has the file's count (0 where it has none)
+    for key, count in got.items():
+        assert count == expected.get(key, 0), key
+    assert {k for k, v in expected.items()} <= set(got)
+    # 11 files: Thames Valley 6 months, Kent 5 months; each measure for CSP and force
+    assert len(got) == len(codes) * 2 * (6 + 5)
+    # the 13 published categories (vehicle crime and criminal damage among them) add up to
+    # all crime
+    categories = [c for c, cat in category_of_rule().items() if cat not in (None, "ASB")]
+    assert len(categories) == 13
+    for area in (MK, MEDWAY, *FORCES.values()):
+        for month in {p for (_, a, p) in got if a == area}:
+            parts = sum(got[(c, area, month)] for c in categories)
+            assert parts == got[("all_crime", area, month)], (area, month)
 
 
 def test_months_without_a_file_are_no_data(built):
@@ -109,9 +146,11 @@ def test_months_without_a_file_are_no_data(built):
 
 def test_police_crime_measures_are_no_data_from_police_street_alone(built):
     con, _ = built
+    street = sorted(police_uk_measures())
     n_not_null = con.execute(
-        """SELECT count(*) FROM main_marts.scorecard
-           WHERE measure_code NOT IN ('all_crime', 'asb_police') AND "count" IS NOT NULL"""
+        f"""SELECT count(*) FROM main_marts.scorecard
+           WHERE measure_code NOT IN ({", ".join("?" * len(street))}) AND "count" IS NOT NULL""",
+        street,
     ).fetchone()[0]
     assert n_not_null == 0
 

@@ -99,12 +99,14 @@ def test_build_on_empty_raw_tables_and_worked_example_tests_pass(project):
         uid.split(".")[-1] if uid.startswith("unit_test.") else uid.split(".")[2] for uid in status
     }
     for expected in (
-        "scorecard_ytd_change_worked_examples",
-        "scorecard_rate_per_1000_population",
+        "scorecard_ytd_change_and_last_year_worked_examples",
+        "scorecard_rate_uses_the_financial_years_population",
         "scorecard_direction_and_no_data",
         "dim_date_financial_year_quarters_and_months",
-        "int_crime__unioned_classification_and_source_choice",
-        "int_scorecard__crime_monthly_no_data_is_null",
+        "int_crime__events_both_sources_classified_and_mapped",
+        "int_crime__measure_counts_with_the_catalogue_rules",
+        "int_scorecard__crime_monthly_first_source_with_data",
+        "crime_by_lsoa_month_aggregation",
         "assert_measures_worked_examples",
         "assert_calendar_worked_examples",
         "assert_repeat_rate_worked_examples",

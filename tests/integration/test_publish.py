@@ -28,6 +28,16 @@ def _warehouse(
         "CREATE OR REPLACE TABLE main_marts.dim_area AS "
         "SELECT 'E22000307' AS area_code, 'Milton Keynes' AS area_name"
     )
+    con.execute(
+        "CREATE OR REPLACE TABLE main_marts.dim_measure AS "
+        "SELECT 'all_crime' AS measure_code, 'All crime' AS measure_name"
+    )
+    # what dbt's persist_docs writes from the model YAML
+    con.execute("COMMENT ON TABLE main_marts.scorecard IS 'The long-format scorecard.'")
+    con.execute(
+        "COMMENT ON COLUMN main_marts.scorecard.count IS "
+        "'Events in the month; it''s NULL for no data.'"
+    )
     if with_dim_date:
         con.execute(
             "CREATE OR REPLACE TABLE main_marts.dim_date AS SELECT DATE '2024-01-01' AS date_day"
@@ -69,7 +79,13 @@ def test_publish_copies_aggregates_only(tmp_path: Path):
     warehouse = _warehouse(tmp_path / "warehouse.duckdb")
     serving = tmp_path / "serving.duckdb"
     counts = publish_serving(warehouse, serving)
-    assert counts == {"scorecard": 3, "dim_area": 1, "dim_date": 1, "crime_by_lsoa_month": 2}
+    assert counts == {
+        "scorecard": 3,
+        "dim_measure": 1,
+        "dim_area": 1,
+        "dim_date": 1,
+        "crime_by_lsoa_month": 2,
+    }
     tables = _tables(serving)
     assert {"scorecard", "dim_area", "dim_date", "crime_by_lsoa_month"} <= tables
     assert "fct_crime" not in tables
@@ -77,6 +93,14 @@ def test_publish_copies_aggregates_only(tmp_path: Path):
     try:
         columns = [r[0] for r in con.execute("DESCRIBE main.crime_by_lsoa_month").fetchall()]
         logged = dict(con.execute("SELECT table_name, row_count FROM main._publish_log").fetchall())
+        table_comment = con.execute(
+            "SELECT comment FROM duckdb_tables() WHERE table_name = 'scorecard'"
+        ).fetchone()[0]
+        column_comments = dict(
+            con.execute(
+                "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'scorecard'"
+            ).fetchall()
+        )
     finally:
         con.close()
     assert columns == [
@@ -91,6 +115,10 @@ def test_publish_copies_aggregates_only(tmp_path: Path):
         "count",
     ]
     assert logged == counts
+    # the descriptions of the dbt YAML travel with the tables, for analysts in any SQL client
+    assert table_comment == "The long-format scorecard."
+    assert column_comments["count"] == "Events in the month; it's NULL for no data."
+    assert column_comments["measure_code"] is None
     # no temporary files left beside it
     assert sorted(p.name for p in tmp_path.iterdir()) == ["serving.duckdb", "warehouse.duckdb"]
 
