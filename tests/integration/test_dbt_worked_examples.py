@@ -104,7 +104,7 @@ def test_build_on_empty_raw_tables_and_worked_example_tests_pass(project):
         "scorecard_direction_and_no_data",
         "dim_date_financial_year_quarters_and_months",
         "int_crime__events_both_sources_classified_and_mapped",
-        "int_crime__measure_counts_with_the_catalogue_rules",
+        "int_crime__measure_counts_one_scan_per_rule_and_source",
         "int_scorecard__crime_monthly_first_source_with_data",
         "crime_by_lsoa_month_aggregation",
         "assert_measures_worked_examples",

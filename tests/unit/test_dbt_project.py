@@ -76,7 +76,10 @@ def test_unit_tests_and_exposures_exist(manifest):
     assert unit["scorecard_ytd_change_and_last_year_worked_examples"] == "scorecard"
     assert unit["scorecard_rate_uses_the_financial_years_population"] == "scorecard"
     assert unit["dim_date_financial_year_quarters_and_months"] == "dim_date"
-    assert unit["int_crime__measure_counts_with_the_catalogue_rules"] == "int_crime__measure_counts"
+    assert (
+        unit["int_crime__measure_counts_one_scan_per_rule_and_source"]
+        == "int_crime__measure_counts"
+    )
     assert (
         unit["int_scorecard__crime_monthly_first_source_with_data"]
         == "int_scorecard__crime_monthly"
