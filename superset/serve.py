@@ -36,11 +36,12 @@ from ingest.config import Settings  # noqa: E402
 
 def superset_env() -> dict[str, str]:
     env = dict(os.environ)
-    data_dir = Path(env.get("CSP_DATA_DIR", REPO / "data")).resolve()
+    # Paths are derived in one place, ingest.config.Settings; the server and provision.py
+    # get them absolute.
+    settings = Settings.from_env(env)
+    data_dir = settings.data_dir.resolve()
     env["CSP_DATA_DIR"] = str(data_dir)
-    # The serving file's path is derived in one place, ingest.config.Settings; the
-    # server and provision.py get it absolute.
-    env["CSP_SERVING_PATH"] = str(Settings.from_env(env).serving_path.resolve())
+    env["CSP_SERVING_PATH"] = str(settings.serving_path.resolve())
     env.setdefault("SUPERSET_HOME", str(data_dir / "superset"))
     env["SUPERSET_CONFIG_PATH"] = str(HERE / "superset_config.py")
     env["FLASK_APP"] = "superset.app:create_app()"

@@ -1,13 +1,30 @@
-"""One contract per source, in one place: `CONTRACTS` maps source name to Contract."""
+"""One contract per source, in one place: `CONTRACTS` maps source name to Contract.
+
+Every module of this package (but `base`) defines one `CONTRACT`; it is registered by being
+here, so a new source is one new file.
+"""
 
 from __future__ import annotations
 
-from ingest.contracts import police_crime, police_street
+import importlib
+import pkgutil
+
 from ingest.contracts.base import Column, Contract
 
-CONTRACTS: dict[str, Contract] = {
-    c.name: c for c in (police_street.CONTRACT, police_crime.CONTRACT)
-}
+
+def _discover() -> dict[str, Contract]:
+    found: dict[str, Contract] = {}
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        if module == "base":
+            continue
+        contract = importlib.import_module(f"{__name__}.{module}").CONTRACT
+        if contract.name != module:
+            raise ValueError(f"ingest/contracts/{module}.py defines the contract {contract.name!r}")
+        found[contract.name] = contract
+    return found
+
+
+CONTRACTS: dict[str, Contract] = _discover()
 
 
 class UnknownSourceError(KeyError):
