@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS raw._loads (
 )
 """
 
+
 @dataclass
 class LoadResult:
     source: str
@@ -234,6 +235,44 @@ def _load(con, contract: Contract, path: Path, settings: Settings, key: bytes) -
     finally:
         _drop(con, typed, "_scope")
     return result
+
+
+def read_load_log(warehouse_path: Path, after_batch: int = 0) -> list[LoadResult]:
+    """The file attempts `raw._loads` records after batch `after_batch`, in load order; none
+    when the warehouse or its load log does not exist yet. Opens the warehouse read-only
+    (raises duckdb.IOException while a writer holds it)."""
+    if not Path(warehouse_path).is_file():
+        return []
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        exists = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
+            "AND table_name = '_loads'"
+        ).fetchone()[0]
+        if not exists:
+            return []
+        rows = con.execute(
+            "SELECT source, file_name, status, periods, rows_loaded, rows_replaced, warnings, "
+            "errors, batch_id, file_hash FROM raw._loads WHERE batch_id > ? ORDER BY batch_id",
+            [after_batch],
+        ).fetchall()
+    finally:
+        con.close()
+    return [
+        LoadResult(
+            source=src,
+            file_name=name,
+            status=status,
+            periods=list(periods or []),
+            rows_loaded=int(n or 0),
+            rows_replaced=int(replaced or 0),
+            warnings=list(warnings or []),
+            errors=list(errors or []),
+            batch_id=batch,
+            file_hash=digest or "",
+        )
+        for src, name, status, periods, n, replaced, warnings, errors, batch, digest in rows
+    ]
 
 
 def load_landing(settings: Settings | None = None, source: str | None = None) -> list[LoadResult]:

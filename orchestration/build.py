@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.config import Settings
+from ingest.load import LoadResult
 
 DAGSTER_YAML = """\
 # Written by orchestration/build.py for the in-process build.
@@ -36,21 +37,8 @@ telemetry:
 
 
 @dataclass
-class FileLoad:
-    """One row of ``raw._loads`` written by this build."""
-
-    source: str
-    file: str
-    status: str
-    rows_loaded: int
-    periods: list[str]
-    warnings: list[str]
-    errors: list[str]
-
-
-@dataclass
 class BuildSummary:
-    files: list[FileLoad] = field(default_factory=list)
+    files: list[LoadResult] = field(default_factory=list)
     not_loaded: list[str] = field(default_factory=list)
     ingest_failures: list[str] = field(default_factory=list)
     dbt_materialized: int = 0
@@ -87,7 +75,7 @@ class BuildSummary:
         )
         for f in self.files:
             if f.status == "rejected":
-                lines.append(f"  REJECTED {f.source}/{f.file}: " + "; ".join(f.errors))
+                lines.append(f"  REJECTED {f.source}/{f.file_name}: " + "; ".join(f.errors))
         lines += [f"  {message}" for message in self.not_loaded]
         lines += [f"  ingest failed: {message}" for message in self.ingest_failures]
         lines.append(
@@ -136,51 +124,13 @@ def _run_config(verbose: bool) -> dict[str, Any]:
     return {"loggers": {"console": {"config": {"log_level": level}}}}
 
 
-def read_loads(settings: Settings, after_batch: int) -> list[FileLoad]:
-    """The rows ``raw._loads`` holds for batches after ``after_batch``, in load order."""
-    import duckdb
-
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        rows = con.execute(
-            "SELECT source, file_name, status, rows_loaded, periods, warnings, errors "
-            "FROM raw._loads WHERE batch_id > ? ORDER BY batch_id",
-            [after_batch],
-        ).fetchall()
-    finally:
-        con.close()
-    return [
-        FileLoad(s, f, st, int(n or 0), list(p or []), list(w or []), list(e or []))
-        for s, f, st, n, p, w, e in rows
-    ]
-
-
-def last_batch(settings: Settings) -> int:
-    """The highest batch id in ``raw._loads`` (0 before the first load)."""
-    import duckdb
-
-    if not Path(settings.warehouse_path).is_file():
-        return 0
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        exists = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
-            "AND table_name = '_loads'"
-        ).fetchone()[0]
-        if not exists:
-            return 0
-        return int(con.execute("SELECT coalesce(max(batch_id), 0) FROM raw._loads").fetchone()[0])
-    finally:
-        con.close()
-
-
 def run_ingest(settings: Settings, summary: BuildSummary, instance: Any) -> None:
     """Load the landing folder with the ingest library; record what was loaded."""
     import dagster as dg
 
     from ingest.contracts import CONTRACTS
     from ingest.landing import ignored_files, landing_files, source_folders
-    from ingest.load import load_landing
+    from ingest.load import load_landing, read_load_log
     from orchestration.defs.common import MONTHLY_PARTITIONS, month_to_partition_key
 
     landing = Path(settings.landing_dir)
@@ -195,13 +145,13 @@ def run_ingest(settings: Settings, summary: BuildSummary, instance: Any) -> None
         files = landing_files(landing, source)
         if files:
             print(f"ingest {source}: {len(files)} file(s)", flush=True)
-    before = last_batch(settings)
+    log = read_load_log(settings.warehouse_path)
+    before = max((r.batch_id or 0 for r in log), default=0)
     try:
         load_landing(settings)
     except Exception as exc:  # noqa: BLE001 - report it; nothing of a failed file is written
         summary.ingest_failures.append(f"{type(exc).__name__}: {exc}")
-    if Path(settings.warehouse_path).is_file():
-        summary.files = read_loads(settings, before)
+    summary.files = read_load_log(settings.warehouse_path, before)
     partitions = set(MONTHLY_PARTITIONS.get_partition_keys())
     for f in summary.files:
         if f.status != "loaded":
@@ -214,8 +164,8 @@ def run_ingest(settings: Settings, summary: BuildSummary, instance: Any) -> None
                 dg.AssetMaterialization(
                     asset_key=["raw", f.source],
                     partition=key,
-                    description=f"loaded by csp build from {f.file}",
-                    metadata={"file": f.file, "rows_loaded": f.rows_loaded},
+                    description=f"loaded by csp build from {f.file_name}",
+                    metadata={"file": f.file_name, "rows_loaded": f.rows_loaded},
                 )
             )
 

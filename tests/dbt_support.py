@@ -55,7 +55,8 @@ def police_uk_measures(seeds: Path = SEEDS) -> dict[str, str]:
     return {
         r["measure_code"]: r["numerator_rule"]
         for r in measure_catalogue(seeds)
-        if r["method"] == "count" and "police_street" in sources_of(r)
+        if r["method"] == "count"
+        and "police_street" in sources_of(r)
         and sources_of(r) <= CRIME_SOURCES
     }
 

@@ -113,16 +113,18 @@ def test_sensor_does_not_request_files_already_in_the_warehouse(tmp_path: Path):
 def test_loaded_hashes_reads_raw_loads(tmp_path: Path):
     import duckdb
 
+    from ingest.load import LOADS_DDL
     from orchestration.defs.ingest.sensors import loaded_hashes
 
     wh = tmp_path / "warehouse.duckdb"
     assert loaded_hashes(wh) == set()
     con = duckdb.connect(str(wh))
     con.execute("CREATE SCHEMA raw")
-    con.execute("CREATE TABLE raw._loads (source VARCHAR, file_hash VARCHAR, status VARCHAR)")
+    con.execute(LOADS_DDL)
     con.execute(
-        "INSERT INTO raw._loads VALUES ('police_street', 'h1', 'loaded'), "
-        "('police_street', 'h2', 'rejected'), ('police_crime', 'h3', 'skipped_duplicate')"
+        "INSERT INTO raw._loads (batch_id, source, file_hash, status) VALUES "
+        "(1, 'police_street', 'h1', 'loaded'), (2, 'police_street', 'h2', 'rejected'), "
+        "(3, 'police_crime', 'h3', 'skipped_duplicate')"
     )
     con.close()
     assert loaded_hashes(wh) == {("police_street", "h1"), ("police_crime", "h3")}

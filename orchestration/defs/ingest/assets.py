@@ -8,7 +8,6 @@ quarantined by the library and fails the asset with the library's error text; th
 of the run are still loaded (a file is loaded whole or not at all).
 """
 
-
 from typing import Any
 
 import dagster as dg

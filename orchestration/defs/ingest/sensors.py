@@ -12,6 +12,7 @@ import dagster as dg
 
 from ingest.config import Settings
 from ingest.landing import file_month, ignored_files, landing_files
+from ingest.load import read_load_log
 from orchestration.defs.common import MONTHLY_PARTITIONS, month_to_partition_key
 
 
@@ -20,25 +21,11 @@ def loaded_hashes(warehouse_path: Path) -> set[tuple[str, str]]:
 
     Opens the warehouse read-only; raises ``duckdb.IOException`` while a writer holds it.
     """
-    import duckdb
-
-    if not Path(warehouse_path).is_file():
-        return set()
-    con = duckdb.connect(str(warehouse_path), read_only=True)
-    try:
-        exists = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
-            "AND table_name = '_loads'"
-        ).fetchone()[0]
-        if not exists:
-            return set()
-        rows = con.execute(
-            "SELECT DISTINCT source, file_hash FROM raw._loads "
-            "WHERE status IN ('loaded', 'skipped_duplicate')"
-        ).fetchall()
-    finally:
-        con.close()
-    return {(source, file_hash) for source, file_hash in rows}
+    return {
+        (r.source, r.file_hash)
+        for r in read_load_log(warehouse_path)
+        if r.status in ("loaded", "skipped_duplicate")
+    }
 
 
 def _sha256(path: Path) -> str:

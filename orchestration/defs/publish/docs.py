@@ -8,7 +8,6 @@ lineage graph); ``index.html``, ``manifest.json`` and ``catalog.json`` are then 
 publish; a failure to generate the docs never fails the publish before it.
 """
 
-
 import os
 import shutil
 import subprocess
