@@ -1,7 +1,8 @@
 {{ config(meta={'dagster': {'ref': {'name': 'crime_by_lsoa_month'}}}) }}
 -- For every CSP, month and crime measure, the counts of crime_by_lsoa_month summed over
--- the CSP's LSOAs equal the scorecard's CSP count (months with data); a CSP month with
--- data in one model and not in the other fails too. Returns the mismatches.
+-- the CSP's LSOAs equal the scorecard's CSP count where it counted something (the LSOA mart
+-- has rows only where something was counted); a CSP month with counts in one model and not
+-- in the other fails too. Returns the mismatches.
 -- An asset check of crime_by_lsoa_month in Dagster (meta dagster.ref), so a failure stops
 -- the publish.
 with
@@ -19,7 +20,7 @@ scorecard_csp as (
     select area_code as csp_code, period_month, measure_code, "count" as csp_count
     from {{ ref('scorecard') }}
     where area_type = 'csp'
-      and "count" is not null
+      and "count" > 0
 
 )
 

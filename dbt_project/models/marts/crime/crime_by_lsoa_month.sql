@@ -1,10 +1,10 @@
--- Crime counts by LSOA: one row per LSOA × month × crime measure (aggregates only, no
--- person-level column), for the LSOAs of every CSP the scorecard covers.
+-- Crime counts by LSOA: one row per LSOA × month × crime measure with something counted
+-- (aggregates only, no person-level column), for the LSOAs of every CSP the scorecard covers.
 -- The months and the source counted for each (CSP, month, measure) are the scorecard's own
 -- (int_scorecard__crime_monthly at area_type 'csp', months with data only), and the counts
 -- come from the same int_crime__measure_counts, so the LSOA counts of a CSP and month add up
--- to the scorecard's CSP count. Every LSOA of the CSP has a row for each such month (0 when
--- no event was counted there); months without data for the measure's source have no rows.
+-- to the scorecard's CSP count. An LSOA with no row for a month the scorecard has data for
+-- counted 0 (most LSOAs, most months: rows of zeros would be nine in ten of the table).
 with
 
 csp_months as (
@@ -59,16 +59,16 @@ final as (
         {{ financial_year('csp_months.period_month') }}::varchar as financial_year,
         csp_months.measure_code::varchar as measure_code,
         measures.measure_name::varchar as measure_name,
-        coalesce(lsoa_counts.n, 0)::bigint as "count"
+        lsoa_counts.n::bigint as "count"
     from csp_months
-    inner join lsoas
-        on lsoas.csp_code = csp_months.csp_code
-    left join lsoa_counts
+    inner join lsoa_counts
         on lsoa_counts.measure_code = csp_months.measure_code
-       and lsoa_counts.lsoa_code = lsoas.lsoa_code
        and lsoa_counts.csp_code = csp_months.csp_code
        and lsoa_counts.period_month = csp_months.period_month
        and lsoa_counts.source = csp_months.source
+    inner join lsoas
+        on lsoas.lsoa_code = lsoa_counts.lsoa_code
+       and lsoas.csp_code = csp_months.csp_code
     left join measures
         on measures.measure_code = csp_months.measure_code
 
