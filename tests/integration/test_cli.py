@@ -116,3 +116,39 @@ def test_unknown_source_is_a_usage_error(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["load", "nope", "x.csv"])
     assert exc.value.code == 2
+
+
+def test_docs_serves_the_docs_site_of_the_data_folder(csp_env: Path) -> None:
+    """`csp docs` (what `make up` runs on $DBT_DOCS_PORT) serves $CSP_DATA_DIR/dbt_docs/."""
+    import os
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    site = csp_env / "dbt_docs"
+    site.mkdir()
+    (site / "index.html").write_text("<html>csp docs</html>")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    csp = Path(sys.executable).parent / "csp"
+    proc = subprocess.Popen(
+        [str(csp), "docs", "--port", str(port)],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                    assert r.read() == b"<html>csp docs</html>"
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "csp docs not up"
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

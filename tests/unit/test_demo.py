@@ -224,6 +224,22 @@ def test_ingest_no_longer_contains_the_demo():
     assert importlib.util.find_spec("ingest.demo") is None
 
 
+def test_the_wheel_ships_the_product_only():
+    import tomllib
+
+    repo = Path(__file__).resolve().parents[2]
+    config = tomllib.loads((repo / "pyproject.toml").read_text())
+    assert config["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] == [
+        "ingest",
+        "orchestration",
+    ]
+    # and nothing the product ships imports the demo
+    for package in ("ingest", "orchestration"):
+        for path in (repo / package).rglob("*.py"):
+            text = path.read_text()
+            assert "import demo" not in text and "from demo" not in text, path
+
+
 def test_seeds_are_read_by_column_name(tmp_path):
     """Extra columns, other row and column orders and district populations (which the demo
     does not use) leave the demo's bytes alone."""
