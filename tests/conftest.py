@@ -12,6 +12,20 @@ SHARED_DIR = Path(os.environ.get("CSP_SHARED_DIR", REPO_ROOT.parent / "shared"))
 REALDATA_DIR = SHARED_DIR / "realdata"
 
 
+#: Variables a test may take from the developer's environment: where shared/ is, and a
+#: prepared serving file for the Superset tests. Every other CSP_*, DAGSTER_* and SUPERSET_*
+#: variable is removed, so that no test reads (or changes) a developer's running warehouse,
+#: Dagster or Superset.
+KEPT_VARIABLES = {"CSP_SHARED_DIR", "CSP_TEST_SERVING"}
+
+
+@pytest.fixture(autouse=True)
+def own_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(("CSP_", "DAGSTER_", "SUPERSET_")) and name not in KEPT_VARIABLES:
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture
 def repo_root() -> Path:
     return REPO_ROOT

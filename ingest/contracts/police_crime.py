@@ -34,7 +34,8 @@ CONTRACT = Contract(
             required=True,
             pattern=r"E23[0-9]{6}",
             pattern_hint="ONS police force area code E23######",
-            description="ONS police force area code.",
+            reference=("forces.csv", "force_code"),
+            description="ONS police force area code; must be a force of seeds/forces.csv.",
         ),
         Column(
             "recorded_date",

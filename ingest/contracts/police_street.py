@@ -50,7 +50,8 @@ CONTRACT = Contract(
             "falls_within",
             "Falls within",
             required=True,
-            description="Force whose area it falls within.",
+            reference=("forces.csv", "police_uk_name"),
+            description="Force whose area it falls within, by its data.police.uk name.",
         ),
         Column(
             "longitude",

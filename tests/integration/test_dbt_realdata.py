@@ -165,3 +165,35 @@ def test_rows_without_lsoa_kept_at_force_level(built):
         "SELECT count(DISTINCT area_code) FROM main_marts.scorecard WHERE area_type = 'csp'"
     ).fetchone()[0]
     assert csps > 10  # every CSP of Thames Valley and Kent, not only the two demo ones
+
+
+def test_lsoa_counts_equal_an_independent_count(built):
+    """crime_by_lsoa_month for the LSOAs of Milton Keynes and Medway (found by their names,
+    not through seeds/areas.csv) against a csv-module count of the files, per LSOA, month and
+    data.police.uk measure: every counted LSOA-month, and no other."""
+    con, _ = built
+    categories = category_of_rule()
+    expected: collections.Counter = collections.Counter()
+    files = sorted((Path(os.environ.get("CSP_SHARED_DIR", REPO_ROOT.parent / "shared"))
+                    / "realdata" / "police_uk").glob("*.csv"))  # fmt: skip
+    for path in files:
+        with open(path, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if (row["LSOA name"] or "").rsplit(" ", 1)[0] not in CSP_DISTRICTS:
+                    continue
+                asb = row["Crime type"] == "Anti-social behaviour"
+                for code, category in categories.items():
+                    if (category == "ASB" and asb) or (
+                        not asb and category in (None, row["Crime type"])
+                    ):
+                        expected[(code, row["LSOA code"], row["Month"] + "-01")] += 1
+    rows = con.execute(
+        """
+        SELECT measure_code, lsoa_code, strftime(period_month, '%Y-%m-%d'), "count"
+        FROM main_marts.crime_by_lsoa_month
+        WHERE split_part(lsoa_name, ' ', 1) IN ('Milton', 'Medway')
+        """
+    ).fetchall()
+    got = {(m, lsoa, p): n for m, lsoa, p, n in rows if m in categories}
+    assert got == dict(expected)
+    assert len(got) > 10000

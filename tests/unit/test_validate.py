@@ -24,6 +24,7 @@ def seeds(tmp_path: Path) -> Path:
     d = tmp_path / "seeds"
     d.mkdir()
     (d / "offence_classification.csv").write_text("offence_code,x\n28E,a\n8N,b\n4/1,c\n")
+    (d / "forces.csv").write_text("force_code,police_uk_name\nE23000029,Thames Valley Police\n")
     return d
 
 
@@ -57,6 +58,8 @@ def test_valid_file(tmp_path: Path, seeds: Path) -> None:
     "override,row,column,reason",
     [
         ({"force_code": "E2300002"}, 2, "force_code", "bad format: expected ONS police force"),
+        # a well-formed code of no known force: never a crime without a force
+        ({"force_code": "E23000099"}, 2, "force_code", "unknown code: not in seeds/forces.csv"),
         ({"recorded_date": "05/03/2024"}, 2, "recorded_date", "bad date"),
         ({"recorded_date": ""}, 2, "recorded_date", "required value is blank"),
         ({"offence_code": "8X"}, 2, "offence_code", "unknown code: not in seeds/"),
@@ -91,3 +94,23 @@ def test_missing_seed_skips_reference_check_with_warning(tmp_path: Path) -> None
     report = validate_file("police_crime", crime_file(tmp_path, [{}]), seeds_dir=tmp_path / "none")
     assert report.ok
     assert any("reference check skipped" in w for w in report.warnings)
+
+
+def test_a_street_row_of_no_known_force_is_rejected(tmp_path: Path, seeds: Path) -> None:
+    """A crime whose force is unknown would drop out of the force totals: refused at the door,
+    with its file, row and value."""
+    header = ",".join(get_contract("police_street").headers)
+    row = (
+        ",2024-03,Thames Valley Police,{force},-0.7,52.0,On or near A,E01016725,"
+        "Milton Keynes 001A,Burglary,,"
+    )
+    p = tmp_path / "2024-03-tvp-street.csv"
+    p.write_text(
+        "\n".join([header, row.format(force="Thames Valley Police"), row.format(force="Atlantis")])
+        + "\n"
+    )
+    report = validate_file("police_street", p, seeds_dir=seeds)
+    assert report.errors == [
+        "2024-03-tvp-street.csv, row 3, column 'Falls within': unknown code: not in "
+        "seeds/forces.csv (police_uk_name): 'Atlantis'"
+    ]
