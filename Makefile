@@ -56,16 +56,8 @@ build: demo
 	$(RUN) csp build $(BUILD_ARGS)
 
 up: install superset-install
-	@mkdir -p "$(DAGSTER_HOME)"
-	@[ -f "$(DAGSTER_HOME)/dagster.yaml" ] || cp orchestration/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
 	@$(MAKE) --no-print-directory build BUILD_ARGS=--if-unpublished
-	@echo "Dagster UI:   http://127.0.0.1:$(DAGSTER_PORT)"
-	@echo "dbt docs:     http://127.0.0.1:$(DBT_DOCS_PORT)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(PYTHON) superset/serve.py --no-install & \
-	  $(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(DAGSTER_PORT) & \
-	  $(RUN) csp docs --port $(DBT_DOCS_PORT) & \
-	  wait
+	@$(RUN) csp up
 
 lint: install
 	$(RUN) ruff check .

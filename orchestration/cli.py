@@ -82,6 +82,12 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_up(args: argparse.Namespace) -> int:
+    from orchestration.up import main as up_main
+
+    return up_main([])
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from orchestration.build import main as build_main
 
@@ -122,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="write everything into this folder (default: docs/contracts/ and dbt_project/)",
     )
     p.set_defaults(func=_cmd_contracts)
+
+    p = sub.add_parser(
+        "up", help="serve Superset, the Dagster UI and daemon and the dbt docs site (make up)"
+    )
+    p.set_defaults(func=_cmd_up)
 
     p = sub.add_parser("docs", help="serve the dbt docs site of the last build")
     p.add_argument("--port", type=int, default=int(os.environ.get("DBT_DOCS_PORT") or 8081))
