@@ -57,6 +57,22 @@ class Settings:
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
 
+    def writable_data_dir(self) -> Path:
+        """The data folder, created if needed; ConfigError naming it when it cannot be
+        written, before anything is."""
+        folder = Path(self.data_dir)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / f".csp-write-check-{os.getpid()}"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(
+                f"the data folder {folder} is not writable ({exc.strerror or exc}): "
+                "set CSP_DATA_DIR to a folder you can write"
+            ) from None
+        return folder
+
     def effective_pseudonym_key(self) -> bytes:
         """The HMAC key for person `_ref` fields; refuses outside demo mode without a key."""
         if self.pseudonym_key:

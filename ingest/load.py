@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.config import Settings
+from ingest.config import ConfigError, Settings
 from ingest.contracts import CONTRACTS, get_contract
 from ingest.contracts.base import Contract
 from ingest.landing import landing_files
@@ -73,11 +73,24 @@ class LoadResult:
         return text
 
 
+class WarehouseWriteError(RuntimeError):
+    """The warehouse file could not be written (disk full, file too large, read-only): the
+    load's transaction was rolled back and nothing of the file is in the warehouse."""
+
+
 def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(settings.warehouse_path)
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"the folder of the warehouse {path} cannot be created ({exc.strerror or exc})"
+            ) from None
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise WarehouseWriteError(f"the warehouse {path} cannot be opened: {exc}") from None
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -229,6 +242,15 @@ def _load(con, contract: Contract, path: Path, settings: Settings, key: bytes) -
             result.status = "loaded"
             _log(con, result, now)
             con.commit()
+        except (duckdb.IOException, duckdb.TransactionException, OSError) as exc:
+            try:
+                con.rollback()
+            except duckdb.Error:
+                pass  # DuckDB may refuse everything after a failed write; the file is intact
+            raise WarehouseWriteError(
+                f"{path.name}: the warehouse {settings.warehouse_path} could not be written "
+                f"({exc}); nothing of the file was written and it was left where it is"
+            ) from None
         except BaseException:
             con.rollback()
             raise

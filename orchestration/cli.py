@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ingest.config import ConfigError, Settings
 from ingest.contracts import CONTRACTS, UnknownSourceError
+from ingest.load import WarehouseWriteError
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -82,6 +83,12 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from orchestration.doctor import main as doctor_main
+
+    return doctor_main([])
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
     from orchestration.up import main as up_main
 
@@ -129,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_contracts)
 
+    p = sub.add_parser("doctor", help="check the installation, data folder, ports and services")
+    p.set_defaults(func=_cmd_doctor)
+
     p = sub.add_parser(
         "up", help="serve Superset, the Dagster UI and daemon and the dbt docs site (make up)"
     )
@@ -155,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ConfigError, UnknownSourceError, FileNotFoundError) as exc:
+    except (ConfigError, UnknownSourceError, FileNotFoundError, WarehouseWriteError) as exc:
         print(f"csp: error: {exc}", file=sys.stderr)
         return 2
 

@@ -24,7 +24,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.config import REPO_ROOT, Settings
+from ingest.config import REPO_ROOT, ConfigError, Settings
 
 STOP_GRACE_SECONDS = 15
 POLL_SECONDS = 0.5
@@ -69,16 +69,6 @@ def check_port_free(service: Service) -> None:
                 f"port {service.port} ({service.port_variable}, for {service.name}) is already "
                 f"in use: stop what listens there, or set {service.port_variable} to a free port"
             ) from None
-
-
-def check_writable(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".csp-write-check"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as exc:
-        raise UpError(f"the data folder {folder} is not writable ({exc.strerror})") from None
 
 
 def services(settings: Settings) -> list[Service]:
@@ -207,8 +197,10 @@ def _tail(path: Path, n: int = 5) -> list[str]:
 
 
 def run(settings: Settings) -> int:
-    data_dir = Path(settings.data_dir)
-    check_writable(data_dir)
+    try:
+        data_dir = settings.writable_data_dir()
+    except ConfigError as exc:
+        raise UpError(str(exc)) from None
     if not Path(settings.serving_path).is_file():
         raise UpError(
             f"no published serving file at {settings.serving_path}: run `make build` "

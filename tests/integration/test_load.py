@@ -91,9 +91,11 @@ def write(path: Path, text: str | bytes, encoding: str = "utf-8") -> Path:
 
 @pytest.fixture(autouse=True)
 def seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A small offence classification seed, so tests do not depend on seeds/ contents."""
+    """A small offence classification seed, so tests do not depend on seeds/ contents, and the
+    project's forces (every police force of England and Wales)."""
     d = tmp_path / "seeds"
     d.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[2] / "seeds" / "forces.csv", d / "forces.csv")
     (d / "offence_classification.csv").write_text(
         "offence_code,offence_description\n28E,Burglary residential\n8N,Assault with injury\n"
         "58J,Criminal damage\n"
@@ -579,3 +581,39 @@ def test_all_real_police_files_load_with_independent_counts(
             ).fetchall()
         )
     assert per_file == {f.name: _csv_module_count(f) for f in files}
+
+
+def test_a_full_disk_during_a_load_writes_nothing(csp_env: Path, realdata_dir: Path) -> None:
+    """The warehouse's files may not grow (a size limit on the loading process, as a full
+    disk does): the load fails with a message naming the warehouse, the file stays in the
+    landing folder, and the warehouse holds exactly what it held before."""
+    import subprocess
+    import sys
+
+    settings = Settings.from_env()
+    first = write(csp_env / "in" / "2024-03-tvp-street.csv", to_csv(street_rows(3), STREET_HEADER))
+    assert load_file("police_street", first, settings).status == "loaded"
+    big = csp_env / "landing" / "police_street" / "2019-01-thames-valley-street.csv"
+    big.parent.mkdir(parents=True)
+    shutil.copy(realdata_dir / "police_uk" / big.name, big)
+    wal = Path(f"{settings.warehouse_path}.wal")
+    limit = settings.warehouse_path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+    script = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit + 65536}, {limit + 65536}))\n"
+        "from orchestration.cli import main\n"
+        f"sys.exit(main(['load', 'police_street', {str(big)!r}]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"the warehouse {settings.warehouse_path} could not be written" in proc.stderr
+    assert "nothing of the file was written" in proc.stderr
+    assert big.exists()  # not quarantined: the file is fine, the disk is not
+    assert count(settings, "raw.police_street") == 3
+    with db(settings) as con:
+        assert con.execute("SELECT file_name, status FROM raw._loads").fetchall() == [
+            (first.name, "loaded")
+        ]
+    # with room again, the same file loads
+    assert load_file("police_street", big, settings).status == "loaded"
