@@ -18,13 +18,14 @@ export DBT_DOCS_PORT ?= 8081
 export DAGSTER_HOME ?= $(CSP_DATA_DIR)/.dagster
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install superset-install chromium demo build up test lint bench clean
+.PHONY: help install superset-install chromium demo build up test screenshots lint bench clean
 
 help:
 	@echo "make up     install, build the warehouse on demo data, serve Superset and the Dagster UI"
 	@echo "make test   install and run the whole test suite"
 	@echo "make build  run the whole pipeline once (ingest, dbt build, publish) and exit"
 	@echo "make demo   write the demo partner files into an empty landing folder"
+	@echo "make screenshots  refresh docs/screenshots/ from the browser test"
 	@echo "make bench  print measured timings"
 
 $(UV):
@@ -66,6 +67,11 @@ lint: install
 test: install superset-install chromium
 	$(RUN) ruff check .
 	$(RUN) pytest -q
+
+# The browser test writes its screenshots to a temporary folder (the tests leave the tree
+# clean); this target is the one way to refresh the README's pictures.
+screenshots: install superset-install chromium
+	CSP_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(RUN) pytest -q tests/superset/test_superset_browser.py
 
 bench: install
 	$(RUN) python scripts/bench.py

@@ -9,7 +9,10 @@
    changes nothing and a changed definition updates in place.
 2. Upserts, by name, through the REST API (FAB_ADD_SECURITY_API):
    roles (security/roles.yaml), users (security/users.yaml) and one row-level-security
-   rule per CSP (security/rls.yaml).
+   rule per CSP (security/rls.yaml). Every run sets each user's password from the
+   variable users.yaml names for it (the demo password in demo mode when it is unset), so
+   a rotated password applies at the next start. It logs in as admin with
+   SUPERSET_ADMIN_PASSWORD: superset/serve.py has made that the admin's password first.
 
 Needs only `requests` and `pyyaml` (both in Superset's venv and the project's).
 Environment: SUPERSET_URL or SUPERSET_PORT, SUPERSET_ADMIN_PASSWORD (demo: admin),

@@ -3,6 +3,13 @@
     python superset/serve.py                 # serve on 127.0.0.1:$SUPERSET_PORT until Ctrl-C
     python superset/serve.py --init-only     # install + initialise + exit (compose's init step)
 
+What the environment says is applied on every start, not only the first: the admin's
+password (SUPERSET_ADMIN_PASSWORD) is checked by logging in before provisioning and set in
+Superset's metadata when it differs (a password rotated in .env), provisioning sets the
+other users' passwords from their variables (superset/security/users.yaml), and the port,
+the data folder and the serving file's path are read afresh (a new data folder is a new
+metadata database, initialised on its first start).
+
 Any Python 3.11 runs this file: Superset itself runs from its own virtual environment
 (superset/.venv, made by superset/install.sh from superset/requirements.lock).
 
@@ -18,11 +25,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -68,12 +77,12 @@ def venv_bin(env: dict[str, str], name: str) -> str:
     return str(Path(env.get("SUPERSET_VENV", HERE / ".venv")) / "bin" / name)
 
 
-def run(cmd: list[str], env: dict[str, str], quiet: bool = True) -> None:
+def run(cmd: list[str], env: dict[str, str], quiet: bool = True, name: str = "") -> None:
     out = subprocess.run(cmd, env=env, capture_output=quiet, text=True)
     if out.returncode != 0:
         if quiet:
             sys.stderr.write(out.stdout[-4000:] + out.stderr[-4000:])
-        raise SystemExit(f"failed ({out.returncode}): {' '.join(cmd)}")
+        raise SystemExit(f"failed ({out.returncode}): {name or ' '.join(cmd)}")
 
 
 def install(env: dict[str, str]) -> None:
@@ -95,28 +104,78 @@ def initialise(env: dict[str, str]) -> None:
     t0 = time.monotonic()
     run([superset, "db", "upgrade"], env)
     run([superset, "init"], env)
-    pw = admin_password(env)
-    # Creates the admin once; provisioning keeps its password and roles in step.
-    run(
-        [
-            superset,
-            "fab",
-            "create-admin",
-            "--username",
-            "admin",
-            "--firstname",
-            "Admin",
-            "--lastname",
-            "User",
-            "--email",
-            "admin@csp.example",
-            "--password",
-            pw,
-        ],
-        env,
-    )
+    set_admin(env)
     stamp.write_text(key)
     print(f"Superset metadata initialised in {time.monotonic() - t0:.0f}s", flush=True)
+
+
+ADMIN = "admin"
+# Run by Superset's own Python inside its app context: create the admin, or give it back the
+# password, the Admin role and an active account. The password comes in the environment,
+# never on a command line (which any local user can read in the process list).
+SET_ADMIN = """
+import os, sys
+from superset.app import create_app
+
+app = create_app()
+with app.app_context():
+    sm = app.appbuilder.sm
+    name, password = os.environ["CSP_ADMIN_USERNAME"], os.environ["CSP_ADMIN_PASSWORD"]
+    role = sm.find_role(sm.auth_role_admin)
+    user = sm.find_user(username=name)
+    if user is None:
+        if not sm.add_user(name, "Admin", "User", "admin@csp.example", role, password):
+            sys.exit(f"could not create the user {name}")
+        print(f"created {name}")
+    else:
+        user.active = True
+        if role not in user.roles:
+            user.roles.append(role)
+        sm.reset_password(user.id, password)
+        print(f"password of {name} set")
+"""
+
+
+def set_admin(env: dict[str, str]) -> None:
+    """Create the admin, or set its password to SUPERSET_ADMIN_PASSWORD (one app start)."""
+    run(
+        [venv_bin(env, "python"), "-c", SET_ADMIN],
+        {**env, "CSP_ADMIN_USERNAME": ADMIN, "CSP_ADMIN_PASSWORD": admin_password(env)},
+        name=f"setting the password of {ADMIN} in Superset's metadata",
+    )
+
+
+def can_log_in(url: str, username: str, password: str) -> bool:
+    """True when Superset's login API accepts the password, False when it refuses it."""
+    body = {"username": username, "password": password, "provider": "db", "refresh": False}
+    req = urllib.request.Request(
+        f"{url}/api/v1/security/login",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status == 200
+    except urllib.error.HTTPError as exc:
+        if exc.code == 401:
+            return False
+        raise
+
+
+def apply_admin_password(env: dict[str, str], url: str) -> None:
+    """Make SUPERSET_ADMIN_PASSWORD the admin's password in the metadata, on every start.
+
+    A login tells whether it already is (a fraction of a second); only when it is refused,
+    e.g. after the password was rotated in .env, is it set through Superset's app (one app
+    start, some seconds), so provisioning can log in."""
+    pw = admin_password(env)
+    if can_log_in(url, ADMIN, pw):
+        return
+    set_admin(env)
+    if not can_log_in(url, ADMIN, pw):
+        raise SystemExit(f"the admin still cannot log in on {url} after its password was set")
+    print("Superset admin password applied from SUPERSET_ADMIN_PASSWORD", flush=True)
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
@@ -189,6 +248,7 @@ def main() -> int:
     url = f"http://{env['SUPERSET_HOST']}:{env['SUPERSET_PORT']}"
     try:
         wait_healthy(url, proc)
+        apply_admin_password(env, url)
         if not args.no_provision:
             subprocess.run(
                 [venv_bin(env, "python"), str(HERE / "provision.py"), "--url", url],
@@ -196,8 +256,11 @@ def main() -> int:
                 check=True,
             )
         print(f"Superset ready in {time.monotonic() - t0:.0f}s: {url}", flush=True)
+        # The password itself only when it is the published demo one.
+        demo_admin = env.get("CSP_DEMO") == "1" and not env.get("SUPERSET_ADMIN_PASSWORD")
         print(
-            f"  log in as admin / {admin_password(env)}"
+            f"  log in as {ADMIN} / "
+            + (admin_password(env) if demo_admin else "$SUPERSET_ADMIN_PASSWORD")
             + (
                 "  (demo users: see superset/security/users.yaml)"
                 if env.get("CSP_DEMO") == "1"

@@ -58,6 +58,17 @@ def start(env: dict[str, str]) -> tuple[subprocess.Popen, dict[str, int]]:
     return proc, ports
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a csp up that a failed assertion left running, the way a user does (Ctrl-C): a
+    SIGKILL would leave its services (in their own process groups) running."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
 def read_until(proc: subprocess.Popen, wanted: list[str], timeout: float) -> list[str]:
     """Lines of csp up's output until every `wanted` text has appeared."""
     lines: list[str] = []
@@ -90,8 +101,7 @@ def test_ctrl_c_stops_every_service_and_its_children(built):
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop(proc)
     assert proc.returncode == 0 and "csp up: stopped" in out
     assert leftovers(built, ports) == []
 
@@ -110,8 +120,7 @@ def test_superset_dying_stops_everything_with_one_clear_line(built):
         out, _ = proc.communicate(timeout=60)
         took = time.monotonic() - killed_at
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop(proc)
     assert proc.returncode == 1
     assert took < 30
     log = Path(built["CSP_DATA_DIR"]) / "logs" / "superset.log"

@@ -10,6 +10,12 @@ superset/serve.py (the same launcher `make up` uses: install if missing,
 
 Set CSP_TEST_SERVING to test against an existing published serving file instead (it is
 copied, never opened in place; no build runs and the re-publish test is skipped).
+
+Every test leaves the session's server as it found it (a test that changes a chart or the
+serving file puts it back in a ``finally``; the test that changes passwords starts a server
+of its own), so the tests pass in any order and each file passes alone. The builds and
+servers get an environment cleaned of the developer's own SUPERSET_*, CSP_*, DAGSTER_* and
+DBT_* variables (``clean_environ``).
 """
 
 from __future__ import annotations
@@ -66,15 +72,18 @@ class SupersetServer:
     built: bool  # False with CSP_TEST_SERVING: no landing folder or warehouse to rebuild
 
     def client(self, username: str) -> Client:
+        """A fresh login (a JWT lasts 15 minutes: never keep one for the whole session)."""
         return Client(self.url, username, DEMO_LOGINS[username])
 
-    def provision(self) -> str:
+    def provision(self, *args: str) -> str:
+        """superset/provision.py against this server (``--refresh``: after a publish)."""
         out = subprocess.run(
             [
                 str(SUPERSET_DIR / ".venv" / "bin" / "python"),
                 str(SUPERSET_DIR / "provision.py"),
                 "--url",
                 self.url,
+                *args,
             ],
             env=self.env,
             capture_output=True,
@@ -89,14 +98,23 @@ class SupersetServer:
         return run_build(self.env, self.data_dir / f"{name}.log")
 
 
-def base_env(data: Path, port: int) -> dict[str, str]:
-    """The environment of the build and of the server: this session's data folder only."""
-    env = {
+# What a developer's shell may set that would point a build or a server elsewhere.
+FOREIGN_PREFIXES = ("SUPERSET_", "CSP_", "DAGSTER_", "DBT_")
+FOREIGN_NAMES = ("VIRTUAL_ENV", "PYTHONPATH")
+
+
+def clean_environ() -> dict[str, str]:
+    """os.environ without the developer's warehouse, Superset, Dagster and dbt settings."""
+    return {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("SUPERSET_", "CSP_", "DAGSTER_"))
-        and k not in ("VIRTUAL_ENV", "PYTHONPATH")
+        if not k.startswith(FOREIGN_PREFIXES) and k not in FOREIGN_NAMES
     }
+
+
+def base_env(data: Path, port: int) -> dict[str, str]:
+    """The environment of the build and of the server: this session's data folder only."""
+    env = clean_environ()
     env.update(
         {
             "CSP_DATA_DIR": str(data),
@@ -129,6 +147,39 @@ def run_build(env: dict[str, str], log: Path) -> str:
     return output
 
 
+def start_superset(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
+    """superset/serve.py (what `make up` runs) in its own process group, output to `log`."""
+    with log.open("w") as fh:
+        return subprocess.Popen(
+            [sys.executable, str(SUPERSET_DIR / "serve.py"), *args],
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def wait_ready(proc: subprocess.Popen, log: Path, timeout: float = 900) -> str:
+    """Wait for serve.py's "Superset ready" line (after provisioning); its output so far."""
+    deadline = time.monotonic() + timeout
+    while "Superset ready" not in log.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"Superset did not start:\n{log.read_text()[-6000:]}")
+        time.sleep(1)
+    return log.read_text()
+
+
+def stop_superset(proc: subprocess.Popen) -> None:
+    """SIGTERM to serve.py's group (it stops gunicorn's), SIGKILL after 30 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 @pytest.fixture(scope="session")
 def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupersetServer]:
     data = tmp_path_factory.mktemp("superset_data")
@@ -148,40 +199,25 @@ def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supers
     else:
         shutil.copyfile(os.environ["CSP_TEST_SERVING"], serving)
     log = data / "superset.log"
-    with log.open("w") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, str(SUPERSET_DIR / "serve.py")],
-            env=env,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 900
+    proc = start_superset(env, log)
     try:
-        while "Superset ready" not in log.read_text():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Superset did not start:\n{log.read_text()[-6000:]}")
-            time.sleep(1)
+        wait_ready(proc, log)
+        url = f"http://127.0.0.1:{port}"
         yield SupersetServer(url, data, serving, warehouse, landing, env, log, built)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_superset(proc)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def admin(superset_server: SupersetServer) -> Client:
+    """The admin, logged in for this test."""
     return superset_server.client("admin")
 
 
 @pytest.fixture(scope="session")
-def dashboard_charts(admin: Client) -> dict[str, list[dict]]:
-    """Dashboard title -> its charts (id, slice_name, ...)."""
+def dashboard_charts(superset_server: SupersetServer) -> dict[str, list[dict]]:
+    """Dashboard title -> its charts (id, slice_name, ...), as provisioned."""
+    admin = superset_server.client("admin")
     out = {}
     for d in admin.list_all("/api/v1/dashboard/"):
         out[d["dashboard_title"]] = admin.req("GET", f"/api/v1/dashboard/{d['id']}/charts")[

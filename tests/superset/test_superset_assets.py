@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 import yaml
-from conftest import REPO
+from conftest import FOREIGN_NAMES, FOREIGN_PREFIXES, REPO, clean_environ
 from provision import asset_datasets, build_bundle
 
 ASSETS = REPO / "superset" / "assets"
@@ -28,7 +29,11 @@ def load(kind: str, assets: Path = ASSETS) -> list[dict]:
 
 def generate(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(GENERATOR), *args], capture_output=True, text=True, timeout=120
+        [sys.executable, str(GENERATOR), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_environ(),
     )
 
 
@@ -220,6 +225,9 @@ def test_provisioning_and_the_launcher_take_the_serving_path_from_settings(monke
 
     from ingest.config import Settings
 
+    for name in list(os.environ):
+        if name.startswith(FOREIGN_PREFIXES) or name in FOREIGN_NAMES:
+            monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CSP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("CSP_SERVING_PATH", raising=False)

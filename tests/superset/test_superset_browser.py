@@ -1,6 +1,8 @@
 """A manager opens each dashboard in headless Chromium (Debian's `chromium`, driven by
 Playwright): every chart renders, none shows an error or "No results", and a PNG of each
-dashboard is written to docs/screenshots/ for the README."""
+dashboard is written to a temporary folder, or to $CSP_SCREENSHOTS_DIR when it is set:
+`make screenshots` sets it to docs/screenshots/ to refresh the README's pictures, so a
+plain `make test` leaves the tracked PNGs alone."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_LOGINS, REPO
+from conftest import DEMO_LOGINS
 
 pytestmark = [pytest.mark.superset, pytest.mark.browser]
 
@@ -26,8 +28,16 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = REPO / "docs" / "screenshots"
 ERROR_TEXTS = ["No results", "Unexpected error", "Error:", "An error occurred"]
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """$CSP_SCREENSHOTS_DIR (relative to the current folder) when set, else a temporary one."""
+    given = os.environ.get("CSP_SCREENSHOTS_DIR")
+    folder = Path(given).resolve() if given else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +75,9 @@ def _charts_rendered(page, n_charts: int, responses: list, timeout: float) -> bo
     return False
 
 
-def test_manager_sees_every_dashboard_render(superset_server, admin, dashboard_charts, browser):
+def test_manager_sees_every_dashboard_render(
+    superset_server, admin, dashboard_charts, browser, screenshots
+):
     dashboards = admin.list_all("/api/v1/dashboard/", ["id", "dashboard_title", "slug"])
     page = browser.new_page(viewport={"width": 1600, "height": 3200})
     responses: list[tuple[int, dict]] = []
@@ -85,7 +97,6 @@ def test_manager_sees_every_dashboard_render(superset_server, admin, dashboard_c
     page.keyboard.press("Enter")
     page.wait_for_url("**/superset/welcome/**", timeout=60_000)
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for dash in dashboards:
         n_charts = len(dashboard_charts[dash["dashboard_title"]])
         responses.clear()
@@ -118,7 +129,7 @@ def test_manager_sees_every_dashboard_render(superset_server, admin, dashboard_c
         page.set_viewport_size({"width": 1600, "height": 1000})
         page.mouse.wheel(0, -20000)
         time.sleep(2)  # charts redraw at the new size
-        page.screenshot(path=str(SCREENSHOTS / f"{slug}.png"), full_page=True)
+        page.screenshot(path=str(screenshots / f"{slug}.png"), full_page=True)
         page.set_viewport_size({"width": 1600, "height": 3200})
-        assert (SCREENSHOTS / f"{slug}.png").stat().st_size > 10_000
+        assert (screenshots / f"{slug}.png").stat().st_size > 10_000
     page.close()

@@ -1,11 +1,15 @@
 """A real Superset, provisioned from superset/: every chart answers, RLS and SQL Lab hold,
-provisioning is idempotent and a publish never breaks a dashboard."""
+provisioning is idempotent and a publish never breaks a dashboard.
+
+Each test leaves the server as it found it: what a test changes (a chart's definition,
+the published serving file) is put back in a ``finally``, so the tests run in any order."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import threading
@@ -272,13 +276,14 @@ def test_a_changed_definition_updates_in_place(superset_server, admin, tmp_path)
     assert f"slice_name: {old_name}\n" in text
     chart_yaml.write_text(text.replace(f"slice_name: {old_name}\n", "slice_name: Scorecard v2\n"))
 
-    import_assets(admin, build_bundle(assets, superset_server.serving_path))
-    changed = charts()
-    assert set(changed) == set(before)  # nothing added or removed: updated in place
-    renamed = [cid for cid, name in changed.items() if name == "Scorecard v2"]
-    assert len(renamed) == 1 and before[renamed[0]] == old_name
-
-    superset_server.provision()
+    try:
+        import_assets(admin, build_bundle(assets, superset_server.serving_path))
+        changed = charts()
+        assert set(changed) == set(before)  # nothing added or removed: updated in place
+        renamed = [cid for cid, name in changed.items() if name == "Scorecard v2"]
+        assert len(renamed) == 1 and before[renamed[0]] == old_name
+    finally:
+        superset_server.provision()  # the committed assets, whatever happened above
     assert charts() == before
 
 
@@ -341,11 +346,38 @@ def fy_month_count(client: Client, chart_id: int, month: str) -> int:
     return rows[0]["total_count"]
 
 
-def test_publishing_a_new_serving_file_under_load(superset_server, admin, dashboard_charts):
-    """A real build publishes a restated month while dashboards query: no failed request,
-    the build refreshes Superset, and the charts show the restated figures."""
+@pytest.fixture
+def restore_publication(superset_server, tmp_path):
+    """Puts back what a build changes: the files of the landing and quarantine folders, the
+    working file and the published serving file (swapped in atomically, as a publish does),
+    then refreshes Superset: the server serves what it served before the test."""
     if not superset_server.built:
         pytest.skip("CSP_TEST_SERVING: no landing folder or warehouse to build from")
+    folders = [superset_server.landing_dir, superset_server.data_dir / "quarantine"]
+
+    def files() -> set[Path]:
+        return {p for folder in folders for p in folder.rglob("*") if p.is_file()}
+
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    files_before = files()
+    shutil.copyfile(superset_server.warehouse_path, saved / "warehouse.duckdb")
+    shutil.copyfile(superset_server.serving_path, saved / "serving.duckdb")
+    yield
+    for path in files() - files_before:
+        path.unlink()
+    shutil.copyfile(saved / "warehouse.duckdb", superset_server.warehouse_path)
+    swap = superset_server.serving_path.with_name(".serving.restored.duckdb")
+    shutil.copyfile(saved / "serving.duckdb", swap)
+    os.replace(swap, superset_server.serving_path)
+    superset_server.provision("--refresh")
+
+
+def test_publishing_a_new_serving_file_under_load(
+    superset_server, admin, dashboard_charts, restore_publication
+):
+    """A real build publishes a restated month while dashboards query: no failed request,
+    the build refreshes Superset, and the charts show the restated figures."""
     charts = all_charts(dashboard_charts)
     all_crime = all_crime_chart(dashboard_charts)
     mk = superset_server.client("mk_manager")
