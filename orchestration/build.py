@@ -8,21 +8,35 @@
    "Superset not running: skipped" when it is down) and the dbt docs site (``dbt_docs``).
 3. A summary read from the load log (``raw._loads``) and the job's result; exit 1 if anything
    failed (a rejected file, a dbt model or test, the publish, a running Superset that could
-   not be refreshed), else 0.
+   not be refreshed), else 0. A failed dbt build names its failing models and tests with
+   the first lines of their errors.
+
+Output for people: one progress line per stage (ingest: per source, files and rows; dbt:
+each quarter of its models, seeds and tests, then the counts; publish; Superset; docs), then
+the summary. dbt's own log lines go to ``$CSP_DATA_DIR/logs/dbt-<UTC timestamp>.log``, whose
+path the summary prints; Dagster's console log is off. ``-v`` streams Dagster's and dbt's
+full logs as well (dbt's still also go to the file).
 
 Demo data is not the product's business: ``make build`` writes it into an empty landing
-folder first (``python -m demo``). Runs use ``$DAGSTER_HOME``'s instance when it is set,
-``$CSP_DATA_DIR/.dagster`` with ``--persist`` (so ``dagster dev`` with that ``DAGSTER_HOME``
-shows them), else an ephemeral instance. ``-v`` shows Dagster's and dbt's full logs.
+folder first (``python -m demo``). Runs use ``$DAGSTER_HOME``'s instance when it is set
+(writing ``orchestration/dagster.yaml`` there if it has no ``dagster.yaml``, as ``csp up``
+does), ``$CSP_DATA_DIR/.dagster`` with ``--persist`` (so ``dagster dev`` with that
+``DAGSTER_HOME`` shows them), else an ephemeral instance. The run of an earlier build that
+was killed (``kill -9``) is marked failed and its warehouse pool slot freed first
+(``release_dead_builds``), and a publish it left half-done is cleaned up by the publish.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 import time
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,20 +48,45 @@ DAGSTER_YAML = """\
 telemetry:
   enabled: false
 """
+#: The instance settings ``csp up`` (``make up``) copies into ``$DAGSTER_HOME``.
+DEPLOYMENT_DAGSTER_YAML = Path(__file__).resolve().parent / "dagster.yaml"
+#: At most this many per-file lines (files not loaded) in the summary.
+MAX_FILE_LINES = 10
+#: Run tags of a build's Dagster run: what started it, and the process that runs it.
+TRIGGER_TAG, TRIGGER = "csp/trigger", "orchestration.build"
+PID_TAG, HOST_TAG = "csp/pid", "csp/host"
+
+
+def dbt_log_path(data_dir: Path, now: datetime | None = None) -> Path:
+    """``$CSP_DATA_DIR/logs/dbt-<UTC timestamp>.log``: where a build's dbt log lines go."""
+    now = now or datetime.now(UTC)
+    return Path(data_dir).resolve() / "logs" / f"dbt-{now.strftime('%Y%m%dT%H%M%SZ')}.log"
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
 
 
 @dataclass
 class BuildSummary:
     files: list[LoadResult] = field(default_factory=list)
     not_loaded: list[str] = field(default_factory=list)
+    no_contract: list[str] = field(default_factory=list)
+    landing_dir: Path | None = None
     ingest_failures: list[str] = field(default_factory=list)
     dbt_materialized: int = 0
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
     checks_warned: list[str] = field(default_factory=list)
+    dbt_failures: list[str] = field(default_factory=list)
+    dbt_skipped: int = 0
+    dbt_log: Path | None = None
     build_failures: list[str] = field(default_factory=list)
     serving_path: Path | None = None
     serving_rows: dict[str, int] = field(default_factory=dict)
+    serving_no_data: bool = False
+    removed_leftovers: list[str] = field(default_factory=list)
+    released_runs: list[str] = field(default_factory=list)
     superset: str | None = None
     docs: str | None = None
     elapsed: float = 0.0
@@ -62,6 +101,7 @@ class BuildSummary:
             self.ingest_failures
             or self.count("rejected")
             or self.checks_failed
+            or self.dbt_failures
             or self.build_failures
             or self.serving_path is None
         )
@@ -73,24 +113,58 @@ class BuildSummary:
             f"(already loaded), {self.count('rejected')} rejected; "
             f"{sum(f.rows_loaded for f in self.files)} rows loaded"
         )
-        for f in self.files:
-            if f.status == "rejected":
-                lines.append(f"  REJECTED {f.source}/{f.file_name}: " + "; ".join(f.errors))
-        lines += [f"  {message}" for message in self.not_loaded]
+        per_file = [
+            f"  REJECTED {f.source}/{f.file_name}: " + "; ".join(f.errors)
+            for f in self.files
+            if f.status == "rejected"
+        ] + [f"  {message}" for message in self.not_loaded]
+        lines += per_file[:MAX_FILE_LINES]
+        if len(per_file) > MAX_FILE_LINES:
+            lines.append(f"  ... and {len(per_file) - MAX_FILE_LINES} more files not loaded")
+        if self.no_contract:
+            lines.append(
+                f"  not loaded, no ingest contract yet: {len(self.no_contract)} folder(s) of "
+                f"{self.landing_dir}: " + ", ".join(self.no_contract)
+            )
         lines += [f"  ingest failed: {message}" for message in self.ingest_failures]
         lines.append(
             f"dbt: {self.dbt_materialized} assets materialised, checks {self.checks_passed} "
             f"passed, {len(self.checks_failed)} failed"
             + (f", {len(self.checks_warned)} warned" if self.checks_warned else "")
         )
-        lines += [f"  FAILED check {check}" for check in self.checks_failed]
+        lines += [
+            f"  {line}" if line.startswith((" ", "...")) else f"  FAILED {line}"
+            for line in self.dbt_failures
+        ]
+        described = {line.split(" (", 1)[0].split()[-1] for line in self.dbt_failures if line}
+        lines += [
+            f"  FAILED check {check}"
+            for check in self.checks_failed
+            if check.rsplit(":", 1)[-1] not in described
+        ]
+        if self.dbt_skipped:
+            lines.append(f"  skipped: {self.dbt_skipped} models and tests after the failure")
         lines += [f"  warning: check {c} failed (severity warn)" for c in self.checks_warned]
         lines += [f"  build failed: {message}" for message in self.build_failures]
+        if self.dbt_log is not None:
+            lines.append(f"dbt log: {self.dbt_log}")
         if self.serving_path is not None:
             rows = ", ".join(f"{t} {n}" for t, n in self.serving_rows.items())
-            lines.append(f"serving: {self.serving_path} ({rows})")
+            lines.append(
+                f"serving: {self.serving_path} ({rows})"
+                + ("; no partner data yet: the scorecard is empty" if self.serving_no_data else "")
+            )
         else:
             lines.append("serving: NOT published (the previous serving file, if any, is kept)")
+        if self.removed_leftovers:
+            from orchestration.defs.publish.serving import leftovers_message
+
+            lines.append(f"serving: {leftovers_message(self.removed_leftovers)}")
+        if self.released_runs:
+            lines.append(
+                f"dagster: {len(self.released_runs)} run(s) of a build that died marked failed, "
+                "their warehouse pool slots freed: " + ", ".join(self.released_runs)
+            )
         if self.superset is not None:
             lines.append(f"superset: {self.superset}")
         if self.docs is not None:
@@ -102,12 +176,21 @@ class BuildSummary:
 
 
 def _instance(data_dir: Path, persist: bool):
-    """``$DAGSTER_HOME``'s instance if set; with ``persist``, one in
+    """``$DAGSTER_HOME``'s instance if set (given ``csp up``'s ``dagster.yaml`` if it has
+    none: its pool limits, no telemetry banner); with ``persist``, one in
     ``$CSP_DATA_DIR/.dagster`` (created); else an ephemeral in-memory instance (fastest)."""
     from dagster import DagsterInstance
 
     if os.environ.get("DAGSTER_HOME"):
-        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+        home = Path(os.environ["DAGSTER_HOME"])
+        home.mkdir(parents=True, exist_ok=True)
+        config = home / "dagster.yaml"
+        if not config.exists():
+            config.write_text(
+                DEPLOYMENT_DAGSTER_YAML.read_text()
+                if DEPLOYMENT_DAGSTER_YAML.is_file()
+                else DAGSTER_YAML
+            )
         return DagsterInstance.get()
     if not persist:
         return DagsterInstance.ephemeral()
@@ -119,13 +202,73 @@ def _instance(data_dir: Path, persist: bool):
     return DagsterInstance.from_config(str(home))
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_dead_builds(instance: Any) -> list[str]:
+    """Mark failed the runs of earlier builds on this host whose process died (``kill -9``)
+    before the run ended, and free the warehouse pool slots they hold: else, with the pool
+    limits of ``orchestration/dagster.yaml``, this build would wait for them forever.
+    Returns their run ids."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    released = []
+    records = instance.get_run_records(
+        RunsFilter(
+            statuses=[
+                DagsterRunStatus.NOT_STARTED,
+                DagsterRunStatus.STARTING,
+                DagsterRunStatus.STARTED,
+            ],
+            tags={TRIGGER_TAG: TRIGGER},
+        )
+    )
+    for record in records:
+        run = record.dagster_run
+        pid = run.tags.get(PID_TAG, "")
+        if run.tags.get(HOST_TAG) != socket.gethostname() or not pid.isdigit():
+            continue
+        if _process_alive(int(pid)):
+            continue  # a build still running: its slots are its own
+        instance.report_run_failed(
+            run, message=f"csp build process {pid} died before the run ended (csp build)"
+        )
+        if instance.event_log_storage.supports_global_concurrency_limits:
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        released.append(run.run_id)
+    return released
+
+
 def _run_config(verbose: bool) -> dict[str, Any]:
-    level = "DEBUG" if verbose else "WARNING"
+    # Without -v, Dagster's console log is off: progress lines and the summary say it all
+    # (the runs of a persistent instance keep their whole event log).
+    level = "DEBUG" if verbose else "CRITICAL"
     return {"loggers": {"console": {"config": {"log_level": level}}}}
 
 
-def run_ingest(settings: Settings, summary: BuildSummary, instance: Any) -> None:
-    """Load the landing folder with the ingest library; record what was loaded."""
+def _ingest_line(source: str, results: list[LoadResult], seconds: float) -> str:
+    loaded = [r for r in results if r.status == "loaded"]
+    skipped = sum(r.status == "skipped_duplicate" for r in results)
+    rejected = sum(r.status == "rejected" for r in results)
+    return (
+        f"ingest {source}: {len(results)} file(s): {len(loaded)} loaded, {skipped} skipped "
+        f"(already loaded), {rejected} rejected; {sum(r.rows_loaded for r in loaded)} rows "
+        f"({seconds:.1f} s)"
+    )
+
+
+def run_ingest(
+    settings: Settings, summary: BuildSummary, instance: Any, say: Callable[[str], None] = _say
+) -> None:
+    """Load the landing folder with the ingest library, source by source (one progress line
+    each); record what was loaded."""
     import dagster as dg
 
     from ingest.contracts import CONTRACTS
@@ -134,23 +277,26 @@ def run_ingest(settings: Settings, summary: BuildSummary, instance: Any) -> None
     from orchestration.defs.common import MONTHLY_PARTITIONS, month_to_partition_key
 
     landing = Path(settings.landing_dir)
-    for folder in source_folders(landing):
-        if folder not in CONTRACTS:
-            summary.not_loaded.append(
-                f"not loaded: {landing / folder} (no ingest contract for {folder!r} yet)"
-            )
+    summary.landing_dir = landing
+    summary.no_contract = [folder for folder in source_folders(landing) if folder not in CONTRACTS]
+    log = read_load_log(settings.warehouse_path)
+    before = max((r.batch_id or 0 for r in log), default=0)
+    files = {source: landing_files(landing, source) for source in CONTRACTS}
+    say(f"ingest: {sum(map(len, files.values()))} landing file(s) in {landing}")
     for source in CONTRACTS:
         for path, reason in ignored_files(landing, source):
             summary.not_loaded.append(f"{source}/{path.name}: {reason}")
-        files = landing_files(landing, source)
-        if files:
-            print(f"ingest {source}: {len(files)} file(s)", flush=True)
-    log = read_load_log(settings.warehouse_path)
-    before = max((r.batch_id or 0 for r in log), default=0)
-    try:
-        load_landing(settings)
-    except Exception as exc:  # noqa: BLE001 - report it; nothing of a failed file is written
-        summary.ingest_failures.append(f"{type(exc).__name__}: {exc}")
+        if not files[source]:
+            say(f"ingest {source}: no file yet (no data)")
+            continue
+        started = time.monotonic()
+        try:
+            results = load_landing(settings, source)
+        except Exception as exc:  # noqa: BLE001 - report it; nothing of a failed file is written
+            summary.ingest_failures.append(f"{source}: {type(exc).__name__}: {exc}")
+            say(f"ingest {source}: FAILED: {type(exc).__name__}: {exc}")
+            continue
+        say(_ingest_line(source, results, time.monotonic() - started))
     summary.files = read_load_log(settings.warehouse_path, before)
     partitions = set(MONTHLY_PARTITIONS.get_partition_keys())
     for f in summary.files:
@@ -171,26 +317,105 @@ def run_ingest(settings: Settings, summary: BuildSummary, instance: Any) -> None
 
 
 def _failure_text(event: Any) -> str:
+    """The step's failure for people: its description, else its error's first line and
+    that of the error that caused it (an unexpected exception in a step)."""
     data = event.step_failure_data
     text = data.user_failure_data.description if data.user_failure_data else None
     if not text and data.error is not None:
-        text = data.error.message.strip()
+        errors = [data.error, *([data.error.cause] if data.error.cause else [])]
+        text = " <- ".join(e.message.strip().splitlines()[0] for e in errors if e.message.strip())
     return f"{event.step_key}: {text}"
 
 
+def _failure_metadata(event: Any) -> dict[str, Any]:
+    data = event.step_failure_data
+    if data.user_failure_data is None:
+        return {}
+    return {k: getattr(v, "value", v) for k, v in data.user_failure_data.metadata.items()}
+
+
+def _value(metadata: Any, key: str, default: Any = None) -> Any:
+    entry = metadata.get(key) if metadata else None
+    return default if entry is None else getattr(entry, "value", entry)
+
+
+def _stage_hooks(timings: dict[str, float], say: Callable[[str], None]) -> set[Any]:
+    """Hooks that print one line when the publish, Superset and docs steps end, and time
+    each step of the build job (dbt prints its own progress)."""
+    import dagster as dg
+
+    from orchestration.defs.common import DOCS_ASSET, SUPERSET_ASSET
+
+    clock = {"last": time.monotonic()}
+    names = {"serving": "publish", SUPERSET_ASSET: "superset", DOCS_ASSET: "docs"}
+
+    def stage(step_key: str) -> tuple[str, float]:
+        now = time.monotonic()
+        seconds, clock["last"] = now - clock["last"], now
+        name = names.get(step_key, "dbt")
+        timings[name] = seconds
+        return name, seconds
+
+    @dg.success_hook(name="csp_build_stage_done")
+    def stage_done(context) -> None:
+        name, seconds = stage(context.step_key)
+        metadata = next(iter(context.op_output_metadata.values()), {})
+        if name == "publish":
+            rows = ", ".join(f"{t} {n}" for t, n in _value(metadata, "row_counts", {}).items())
+            removed = _value(metadata, "removed_leftovers", [])
+            say(
+                f"publish: {_value(metadata, 'path')} ({rows})"
+                + (
+                    f"; removed {len(removed)} leftover file(s) of a dead publish"
+                    if removed
+                    else ""
+                )
+                + f" ({seconds:.1f} s)"
+            )
+        elif name == "superset":
+            say(f"superset: {_value(metadata, 'result')} ({seconds:.1f} s)")
+        elif name == "docs":
+            say(f"docs: {_value(metadata, 'path')} ({seconds:.1f} s)")
+
+    @dg.failure_hook(name="csp_build_stage_failed")
+    def stage_failed(context) -> None:
+        name, seconds = stage(context.step_key)
+        if name != "dbt":
+            say(f"{name}: FAILED ({seconds:.1f} s)")
+
+    return {stage_done, stage_failed}
+
+
 def run_build_and_publish(
-    defs: Any, instance: Any, summary: BuildSummary, verbose: bool = False
+    defs: Any,
+    instance: Any,
+    summary: BuildSummary,
+    verbose: bool = False,
+    dbt_log: Path | None = None,
+    say: Callable[[str], None] = _say,
 ) -> None:
     from dagster import AssetCheckSeverity
 
     from orchestration.defs.common import BUILD_JOB, DOCS_ASSET, SUPERSET_ASSET
+    from orchestration.defs.dbt.assets import (
+        DBT_ASSETS_NAME,
+        DBT_LOG_ECHO_TAG,
+        DBT_LOG_FILE_TAG,
+        describe_failures,
+    )
 
-    print("dbt build and publish", flush=True)
-    job = defs.resolve_job_def(BUILD_JOB)
+    summary.released_runs = release_dead_builds(instance)
+    tags = {TRIGGER_TAG: TRIGGER, PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    if dbt_log is not None:
+        tags[DBT_LOG_FILE_TAG] = str(dbt_log)
+        if verbose:
+            tags[DBT_LOG_ECHO_TAG] = "true"
+        summary.dbt_log = dbt_log
+    job = defs.resolve_job_def(BUILD_JOB).with_hooks(_stage_hooks(summary.timings, say))
     result = job.execute_in_process(
         run_config=_run_config(verbose),
         instance=instance,
-        tags={"csp/trigger": "orchestration.build"},
+        tags=tags,
         raise_on_error=False,
     )
     for event in result.get_asset_materialization_events():
@@ -200,6 +425,8 @@ def run_build_and_publish(
         if key == "serving":
             summary.serving_path = Path(metadata["path"].value)
             summary.serving_rows = dict(metadata["row_counts"].value)
+            summary.serving_no_data = bool(_value(metadata, "no_data", False))
+            summary.removed_leftovers = list(_value(metadata, "removed_leftovers", []))
         elif key == SUPERSET_ASSET:
             summary.superset = str(metadata["result"].value)
         elif key == DOCS_ASSET:
@@ -216,12 +443,23 @@ def run_build_and_publish(
             summary.checks_failed.append(name)
     for event in result.get_step_failure_events():
         text = _failure_text(event)
+        metadata = _failure_metadata(event)
         if DOCS_ASSET in event.step_key:
             summary.docs = f"not generated ({text})"  # the publish before it stands
+        elif event.step_key == DBT_ASSETS_NAME and metadata.get("failures") is not None:
+            summary.dbt_failures = describe_failures(metadata["failures"]) or [
+                line for line in text.splitlines()[1:] if line.strip()
+            ]
+            summary.dbt_skipped = int((metadata.get("counts") or {}).get("skipped", 0))
+            if not summary.dbt_failures:
+                summary.build_failures.append(text)
         else:
             summary.build_failures.append(text)
-    if not result.success and not summary.build_failures and summary.serving_path is None:
-        summary.build_failures.append(f"{BUILD_JOB} failed")
+            if metadata.get("removed_leftovers"):
+                summary.removed_leftovers = list(metadata["removed_leftovers"])
+    if not (result.success or summary.build_failures or summary.dbt_failures):
+        if summary.serving_path is None:
+            summary.build_failures.append(f"{BUILD_JOB} failed")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,7 +479,10 @@ def main(argv: list[str] | None = None) -> int:
         help="do nothing when a serving file is already published (make up)",
     )
     parser.add_argument(
-        "-v", "--verbose", action="store_true", help="show Dagster's and dbt's full logs"
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="stream Dagster's and dbt's full logs (dbt's also go to $CSP_DATA_DIR/logs/)",
     )
     args = parser.parse_args(argv)
     started = time.monotonic()
@@ -252,6 +493,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     # dbt's profile reads CSP_WAREHOUSE_PATH; give it the absolute path ingest writes.
     os.environ["CSP_WAREHOUSE_PATH"] = str(Path(settings.warehouse_path).resolve())
+    if not args.verbose:
+        import dagster as dg
+
+        # Warnings for the developers of the definitions, not for the people building.
+        warnings.filterwarnings("ignore", category=dg.BetaWarning)
+        warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
     from orchestration.definitions import defs as load_defs
 
@@ -260,9 +507,13 @@ def main(argv: list[str] | None = None) -> int:
         phase = time.monotonic()
         run_ingest(settings, summary, instance)
         summary.timings["ingest"] = time.monotonic() - phase
-        phase = time.monotonic()
-        run_build_and_publish(defs, instance, summary, args.verbose)
-        summary.timings["dbt build and publish"] = time.monotonic() - phase
+        run_build_and_publish(
+            defs,
+            instance,
+            summary,
+            args.verbose,
+            dbt_log=dbt_log_path(Path(settings.data_dir)),
+        )
     summary.elapsed = time.monotonic() - started
     print(summary.render(), flush=True)
     return 0 if summary.ok else 1

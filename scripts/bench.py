@@ -64,7 +64,7 @@ def bench_demo_build(scale: float) -> None:
         generate(Path(os.environ["CSP_LANDING_DIR"]), scale=scale)
         gen = time.perf_counter() - t0
         t1 = time.perf_counter()
-        rc = build.main(["--no-demo"])
+        rc = build.main([])
         total = time.perf_counter() - t1
     print(
         f"demo data at scale {scale}: generated in {gen:.1f} s; "

@@ -2,6 +2,8 @@
 
 Uses the real data.police.uk file of ``../shared/realdata/police_uk`` and compares the
 published scorecard with an independent count of the CSV (the csv module, not the loader).
+The output is a progress line per stage and a summary naming dbt's log file; a failed build
+names the failing test or model with the first lines of its error.
 """
 
 import csv
@@ -65,10 +67,21 @@ def landed(csp_env: Path, realdata_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     return src
 
 
+def _dbt_log(out: str) -> Path:
+    (line,) = [line for line in out.splitlines() if line.startswith("dbt log: ")]
+    return Path(line.removeprefix("dbt log: "))
+
+
 def test_build_publishes_scorecard_equal_to_independent_count(csp_env, landed, capsys):
     assert build.main([]) == 0
     out = capsys.readouterr().out
     assert "1 loaded" in out and "result: OK" in out
+    # progress lines and the summary only; dbt's log in the data folder
+    assert "ingest police_street: 1 file(s): 1 loaded" in out
+    assert "Running with dbt=" not in out
+    log = _dbt_log(out)
+    assert log.parent == csp_env.resolve() / "logs"
+    assert "Running with dbt=" in log.read_text()
 
     serving = csp_env / "serving.duckdb"
     assert serving.is_file()
@@ -88,11 +101,23 @@ def test_build_publishes_scorecard_equal_to_independent_count(csp_env, landed, c
     assert not list(csp_env.glob("serving.duckdb.*.tmp*"))
 
     # Twice on the same input: the file is skipped as already loaded, the scorecard is identical.
+    # A publish killed mid-copy left its files behind: this build removes them and says so.
+    # With -v, dbt's log streams to the terminal too.
     first = _scorecard(serving)
-    assert build.main([]) == 0
+    dead = [csp_env / "serving.duckdb.4000000-0123456789ab.tmp"]
+    dead.append(dead[0].with_name(dead[0].name + ".wal"))
+    for path in dead:
+        path.write_bytes(b"left by a publish killed mid-copy")
+    assert build.main(["-v"]) == 0
     out = capsys.readouterr().out
     assert "0 loaded, 1 skipped" in out
     assert _scorecard(serving) == first
+    assert not any(path.exists() for path in dead)
+    assert (
+        "serving: removed 2 leftover file(s) of a publish that died: "
+        "serving.duckdb.4000000-0123456789ab.tmp, serving.duckdb.4000000-0123456789ab.tmp.wal"
+    ) in out.splitlines()
+    assert "Running with dbt=" in out and "Running with dbt=" in _dbt_log(out).read_text()
 
 
 def test_failed_dbt_build_keeps_the_old_serving_file(csp_env, landed, capsys):
@@ -119,6 +144,39 @@ def test_failed_dbt_build_keeps_the_old_serving_file(csp_env, landed, capsys):
     assert "serving: NOT published" in out
     assert serving.stat().st_ino == inode
     assert serving.read_bytes() == before
+    # the summary names the failing test with its error line, and where the whole log is
+    assert (
+        "  FAILED test source_not_null_raw_police_street__loaded_at (fail): "
+        "Got 1 result, configured to fail if != 0"
+    ) in out.splitlines()
+    assert "Failure in test source_not_null_raw_police_street__loaded_at" in (
+        _dbt_log(out).read_text()
+    )
+
+
+def test_failed_model_is_named_with_its_error(csp_env, landed, capsys):
+    """A model that cannot build (a raw column it reads, with no source test, is gone): the
+    summary names it and shows the first lines of dbt's error."""
+    from ingest.config import Settings
+    from ingest.load import load_landing
+
+    load_landing(Settings.from_env())
+    con = duckdb.connect(str(csp_env / "warehouse.duckdb"))
+    try:
+        con.execute("ALTER TABLE raw.police_street DROP COLUMN context")
+    finally:
+        con.close()
+
+    assert build.main([]) == 1
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert "result: FAILED" in out and "serving: NOT published" in out
+    failed = [n for n, line in enumerate(lines) if line.startswith("  FAILED ")]
+    assert [lines[n].split(": ", 1)[0] for n in failed] == [
+        "  FAILED model stg_police_uk__street_crimes (error)"
+    ], out
+    error = "\n".join(lines[failed[0] : failed[0] + 4])
+    assert 'column "context" not found' in error, error
 
 
 def test_rejected_file_fails_the_build_and_is_quarantined(csp_env, landed, capsys):

@@ -1,14 +1,17 @@
 """`make build` on a fresh data folder: demo data, the whole graph, a published scorecard.
 
 Every crime measure of the catalogue must be there for both demo CSPs for every month of the
-demo period.
+demo period. The output is for people: a progress line per stage and the summary, at most
+about 40 lines; dbt's log goes to the file under the data folder the summary names.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -17,6 +20,8 @@ from dbt_support import CRIME_MEASURES  # the catalogue's crime measures
 pytestmark = pytest.mark.slow
 
 DEMO_CSPS = ("E22000307", "E22000143")
+#: What `make build` on the demo may print, stdout and stderr together.
+MAX_OUTPUT_LINES = 40
 FIRST, LAST = date(2023, 4, 1), date(2026, 9, 1)  # the demo generator's default period
 
 
@@ -42,6 +47,22 @@ def test_make_build_publishes_every_crime_measure_for_both_demo_csps(tmp_path, r
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert "result: OK" in proc.stdout
+
+    # For people: one line per stage, then the summary; no dbt or Dagster log in between.
+    printed = proc.stdout.splitlines() + proc.stderr.splitlines()
+    assert len(printed) <= MAX_OUTPUT_LINES, "\n".join(printed)
+    for stage in ("ingest police_crime: ", "ingest police_street: ", "publish: ", "docs: "):
+        assert any(line.startswith(stage) for line in printed), stage
+    assert any(re.match(r"dbt: \d+ of \d+ nodes done \(50%", line) for line in printed)
+    assert any(line.startswith("superset: ") for line in printed)
+    # ... and dbt's whole log in the file the summary names, under the data folder
+    (log_line,) = [line for line in printed if line.startswith("dbt log: ")]
+    log = Path(log_line.removeprefix("dbt log: "))
+    assert log.is_file() and log.is_relative_to(data / "logs"), log
+    text = log.read_text()
+    assert "Running with dbt=" in text and "Completed successfully" in text
+    assert re.search(r"\d+ of \d+ OK created sql table model main_marts\.scorecard", text)
+    assert len(text.splitlines()) > 200  # what the terminal used to show
 
     con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
     try:

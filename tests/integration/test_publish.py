@@ -1,11 +1,26 @@
-"""Publishing the serving file: atomic swap, untouched on failure, aggregates only."""
+"""Publishing the serving file: atomic swap, untouched on failure, aggregates only; an empty
+scorecard only when there is no raw data; the leftovers of a publish killed mid-copy removed
+by the next publish, never those of a publish still running."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.defs.publish.serving import PublishError, publish_serving
+from orchestration.build import BuildSummary
+from orchestration.defs.publish.serving import (
+    PublishError,
+    build_serving_asset,
+    lock_path,
+    publish_serving,
+    temporary_files,
+)
 
 
 def _warehouse(
@@ -14,8 +29,21 @@ def _warehouse(
     with_dim_date: bool = True,
     with_lsoa: bool = True,
     lsoa_person_column: bool = False,
+    raw_rows: int | None = None,
+    lsoa_rows: int | None = None,
 ) -> Path:
+    """A warehouse with the marts a publish reads; ``raw_rows``: a ``raw`` schema with a
+    partner table of that many rows (and the load log), ``lsoa_rows``: a big
+    ``crime_by_lsoa_month`` (a publish of 1M rows takes a few seconds)."""
     con = duckdb.connect(str(path))
+    if raw_rows is not None:
+        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+        con.execute("CREATE OR REPLACE TABLE raw._loads AS SELECT 1 AS batch_id")
+        con.execute(
+            "CREATE OR REPLACE TABLE raw.police_street AS SELECT i AS crime_id FROM range(?) t(i)",
+            [raw_rows],
+        )
+        con.execute("CREATE OR REPLACE TABLE raw.police_street__superseded AS SELECT 1 AS crime_id")
     con.execute("CREATE SCHEMA IF NOT EXISTS main_marts")
     con.execute("DROP TABLE IF EXISTS main_marts.scorecard")
     con.execute(
@@ -55,6 +83,15 @@ def _warehouse(
             + (", 'v1' AS victim_ref" if lsoa_person_column else "")
             + " FROM (VALUES ('all_crime'), ('asb_police')) t(m)"
         )
+        if lsoa_rows:
+            con.execute(
+                "INSERT INTO main_marts.crime_by_lsoa_month SELECT "
+                "'E01' || lpad((i % 32000)::VARCHAR, 6, '0'), 'LSOA ' || (i % 32000), "
+                "'E22000307', 'Milton Keynes', "
+                "DATE '2019-01-01' + to_months((i // 32000 % 60)::INTEGER), '2019/20', "
+                "'m' || (hash(i) % 50), 'measure', (hash(i) % 1000)::BIGINT FROM range(?) t(i)",
+                [lsoa_rows],
+            )
     con.execute(
         "CREATE OR REPLACE TABLE main_marts.fct_crime AS "
         "SELECT 'c1' AS crime_ref, 'v1' AS victim_ref, 'E22000307' AS area_code"
@@ -78,7 +115,9 @@ def _scorecard_total(con: duckdb.DuckDBPyConnection) -> int:
 def test_publish_copies_aggregates_only(tmp_path: Path):
     warehouse = _warehouse(tmp_path / "warehouse.duckdb")
     serving = tmp_path / "serving.duckdb"
-    counts = publish_serving(warehouse, serving)
+    result = publish_serving(warehouse, serving)
+    counts = result.counts
+    assert result.removed == [] and not result.no_data
     assert counts == {
         "scorecard": 3,
         "dim_measure": 1,
@@ -119,8 +158,12 @@ def test_publish_copies_aggregates_only(tmp_path: Path):
     assert table_comment == "The long-format scorecard."
     assert column_comments["count"] == "Events in the month; it's NULL for no data."
     assert column_comments["measure_code"] is None
-    # no temporary files left beside it
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["serving.duckdb", "warehouse.duckdb"]
+    # no temporary files left beside it; the publish lock file stays (never deleted)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".serving.duckdb.lock",
+        "serving.duckdb",
+        "warehouse.duckdb",
+    ]
 
 
 def test_reader_of_old_file_keeps_reading_across_swap(tmp_path: Path):
@@ -149,7 +192,7 @@ def test_reader_of_old_file_keeps_reading_across_swap(tmp_path: Path):
 @pytest.mark.parametrize(
     "break_it, message",
     [
-        (lambda wh: _warehouse(wh, scorecard_rows=0), "empty"),
+        (lambda wh: _warehouse(wh, scorecard_rows=0, raw_rows=5), "empty although"),
         (lambda wh: _warehouse(wh, with_dim_date=False), "dim_date not found"),
         (lambda wh: _warehouse(wh, with_lsoa=False), "crime_by_lsoa_month not found"),
         (lambda wh: _warehouse(wh, lsoa_person_column=True), "person-level"),
@@ -180,3 +223,132 @@ def test_person_level_columns_are_refused(tmp_path: Path):
 def test_missing_warehouse_is_an_error(tmp_path: Path):
     with pytest.raises(PublishError, match="warehouse not found"):
         publish_serving(tmp_path / "nope.duckdb", tmp_path / "serving.duckdb")
+
+
+def test_empty_scorecard_is_published_when_no_raw_table_has_a_row(tmp_path: Path):
+    """No partner has sent a file yet: every raw table exists and is empty (ingest creates
+    them), the scorecard is honestly empty, and that is published ("no data")."""
+    from ingest.load import ensure_raw_schema
+
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb", scorecard_rows=0)
+    con = duckdb.connect(str(warehouse))
+    try:
+        ensure_raw_schema(con)
+        # rows that were superseded, or the load log, are not partner data in the warehouse
+        con.execute("INSERT INTO raw._loads (batch_id, source) VALUES (1, 'police_street')")
+    finally:
+        con.close()
+    serving = tmp_path / "serving.duckdb"
+    result = publish_serving(warehouse, serving)
+    assert result.no_data
+    assert result.counts["scorecard"] == 0
+    assert "scorecard" in _tables(serving)
+
+
+PUBLISH_IN_A_SUBPROCESS = (
+    "import sys; from pathlib import Path; "
+    "from orchestration.defs.publish.serving import publish_serving; "
+    "publish_serving(Path(sys.argv[1]), Path(sys.argv[2]))"
+)
+
+
+def _start_publish(repo_root: Path, warehouse: Path, serving: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", PUBLISH_IN_A_SUBPROCESS, str(warehouse), str(serving)],
+        cwd=repo_root,
+        env={**os.environ, "PYTHONPATH": str(repo_root)},
+    )
+
+
+def _wait_for_temporary_files(
+    proc: subprocess.Popen, serving: Path, suffixes: tuple[str, ...] = (".tmp",), timeout=60.0
+) -> None:
+    """Until the publish in ``proc`` has written a temporary file of each suffix."""
+    deadline = time.monotonic() + timeout
+    while not all(
+        any(p.name.endswith(suffix) for p in temporary_files(serving)) for suffix in suffixes
+    ):
+        assert proc.poll() is None, f"the publish ended (exit {proc.returncode}) before its copy"
+        assert time.monotonic() < deadline, "no temporary file appeared"
+        time.sleep(0.01)
+
+
+def test_publish_killed_mid_copy_keeps_the_serving_file_and_the_next_removes_its_leftovers(
+    csp_env: Path, repo_root: Path
+):
+    warehouse = _warehouse(csp_env / "warehouse.duckdb")
+    serving = csp_env / "serving.duckdb"
+    publish_serving(warehouse, serving)
+    before = serving.read_bytes()
+    inode = serving.stat().st_ino
+    _warehouse(warehouse, lsoa_rows=1_000_000)  # a copy of a few seconds
+
+    proc = _start_publish(repo_root, warehouse, serving)
+    try:
+        # the new file and DuckDB's write-ahead log: the copy is under way
+        _wait_for_temporary_files(proc, serving, (".tmp", ".tmp.wal"))
+        assert proc.poll() is None, "the publish finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    leftovers = [p.name for p in temporary_files(serving)]
+    assert {name.rsplit(".", 1)[-1] for name in leftovers} == {"tmp", "wal"}, leftovers
+    assert any(name.startswith(f"serving.duckdb.{proc.pid}-") for name in leftovers), leftovers
+    # the serving file is the old one, byte for byte, and nothing removed the leftovers
+    assert serving.stat().st_ino == inode
+    assert serving.read_bytes() == before
+    time.sleep(0.5)
+    assert [p.name for p in temporary_files(serving)] == leftovers
+    assert serving.read_bytes() == before
+
+    # The next publish (the serving asset, as a build runs it) removes them and says so.
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([build_serving_asset()], instance=instance)
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node("serving")
+    assert materialization.metadata["removed_leftovers"].value == leftovers
+    logged = [e.user_message for e in instance.all_logs(result.run_id) if e.level >= 30]
+    assert any("leftover file(s) of a publish that died" in m for m in logged), logged
+    assert temporary_files(serving) == []
+    assert serving.stat().st_ino != inode
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM crime_by_lsoa_month").fetchone()[0] == 1_000_002
+    finally:
+        con.close()
+
+    # ... and the build summary says so in one line
+    summary = BuildSummary(removed_leftovers=leftovers).render()
+    lines = [line for line in summary.splitlines() if "leftover" in line]
+    assert lines == [
+        f"serving: removed {len(leftovers)} leftover file(s) of a publish that died: "
+        + ", ".join(leftovers)
+    ]
+
+
+def test_a_publish_waits_for_a_running_publish_and_never_removes_its_files(
+    tmp_path: Path, repo_root: Path
+):
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb", lsoa_rows=1_000_000)
+    serving = tmp_path / "serving.duckdb"
+    proc = _start_publish(repo_root, warehouse, serving)
+    try:
+        _wait_for_temporary_files(proc, serving)
+        assert proc.poll() is None
+        started = time.monotonic()
+        result = publish_serving(warehouse, serving)  # waits for the lock the other holds
+        waited = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.wait(timeout=120)
+    # the running publish was not disturbed: it finished and swapped its file in
+    assert proc.returncode == 0
+    assert result.removed == []
+    assert waited > 0.2
+    assert temporary_files(serving) == []
+    assert lock_path(serving).is_file()
+    assert result.counts["crime_by_lsoa_month"] == 1_000_002

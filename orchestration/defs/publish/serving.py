@@ -2,16 +2,28 @@
 atomically.
 
 ``publish_serving`` writes a NEW file beside the serving file
-(``serving.duckdb.<uuid>.tmp``), copies the aggregate marts into it from the warehouse
-(attached READ_ONLY) with their table and column comments, checks the row counts, then
-``os.replace``-s it over the serving file.
+(``serving.duckdb.<pid>-<random>.tmp``), copies the aggregate marts into it from the
+warehouse (attached READ_ONLY) with their table and column comments, checks the row counts,
+then ``os.replace``-s it over the serving file.
 A reader holding the old file open keeps reading the old file; a failure at any step
 removes the temporary file and leaves the old serving file untouched.
+
+A publish holds an exclusive lock (``.serving.duckdb.lock`` beside the serving file) from
+start to swap, so publishes from several processes run one at a time. A publish killed
+mid-copy (``kill -9``, a lost container) leaves its ``.tmp`` and ``.tmp.wal`` behind: the
+next publish, holding the lock, knows no live publish owns them, removes them and reports
+them (``PublishResult.removed``; the asset's log and metadata; the build summary).
+
+An empty scorecard is refused while any raw table has rows (the build is broken) and
+published when none has (no partner has sent data yet: "no data").
 """
 
+import fcntl
 import os
+import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -21,14 +33,32 @@ from dagster import AssetExecutionContext
 from orchestration.defs.common import PUBLISH_GROUP, SERVING_TABLES, WAREHOUSE_POOL
 
 MARTS_SCHEMA = "main_marts"
-#: Tables that must not be empty for a publish to go ahead.
+#: The warehouse schema ingest loads partner files into (``raw.<source>``).
+RAW_SCHEMA = "raw"
+#: Tables that must not be empty for a publish to go ahead, unless no raw table has a row.
 REQUIRED_NONEMPTY = ("scorecard",)
 #: Column-name endings that would mean a person identifier reached the serving file.
 PERSON_COLUMN_SUFFIXES = ("_ref",)
+#: How long a publish waits for another process's publish to finish.
+LOCK_TIMEOUT_SECONDS = 600.0
 
 
 class PublishError(RuntimeError):
-    """The serving file was not replaced."""
+    """The serving file was not replaced. ``removed``: leftovers of a dead publish that were
+    removed before this one failed."""
+
+    removed: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What a publish did: ``counts`` = rows per published table; ``removed`` = leftover
+    temporary files of a publish that died, removed before this one; ``no_data`` = the
+    scorecard is empty because no raw table has a row yet."""
+
+    counts: dict[str, int]
+    removed: list[str] = field(default_factory=list)
+    no_data: bool = False
 
 
 def _quote_ident(name: str) -> str:
@@ -37,6 +67,84 @@ def _quote_ident(name: str) -> str:
 
 def _quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def lock_path(serving_path: Path) -> Path:
+    """The lock file every publish of ``serving_path`` holds (kept; never deleted)."""
+    serving_path = Path(serving_path)
+    return serving_path.with_name(f".{serving_path.name}.lock")
+
+
+def temporary_files(serving_path: Path) -> list[Path]:
+    """The temporary files of publishes of ``serving_path`` now beside it:
+    ``<name>.<id>.tmp`` and DuckDB's ``<name>.<id>.tmp.wal``."""
+    serving_path = Path(serving_path)
+    prefix = serving_path.name + "."
+    if not serving_path.parent.is_dir():
+        return []
+    return sorted(
+        p
+        for p in serving_path.parent.iterdir()
+        if p.name.startswith(prefix) and p.name.endswith((".tmp", ".tmp.wal"))
+    )
+
+
+class _PublishLock:
+    """An exclusive ``flock`` on ``lock_path(serving_path)``: released by the kernel when the
+    holder exits, however it dies, so no stale lock outlives a killed publish."""
+
+    def __init__(self, serving_path: Path, timeout: float) -> None:
+        self.path = lock_path(serving_path)
+        self.timeout = timeout
+        self._fh = None
+
+    def __enter__(self) -> "_PublishLock":
+        fh = open(self.path, "a+")  # noqa: SIM115 - held until __exit__
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "unknown"
+                    fh.close()
+                    raise PublishError(
+                        f"another publish (pid {holder}) has held {self.path} for more than "
+                        f"{self.timeout:.0f} s"
+                    ) from None
+                time.sleep(0.1)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fh is not None:
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
+def remove_leftovers(serving_path: Path) -> list[str]:
+    """Remove the temporary files of publishes that died. Call it holding the publish lock:
+    then no live publish owns any of them. Returns the names removed."""
+    removed = []
+    for path in temporary_files(serving_path):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path.name)
+    return removed
+
+
+def leftovers_message(removed: Sequence[str]) -> str:
+    """One line for people about the leftovers of a dead publish that were removed."""
+    return f"removed {len(removed)} leftover file(s) of a publish that died: " + ", ".join(removed)
 
 
 def copy_comments(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> int:
@@ -61,17 +169,42 @@ def copy_comments(con: duckdb.DuckDBPyConnection, database: str, schema: str, ta
     return len(rows)
 
 
+def raw_row_counts(
+    con: duckdb.DuckDBPyConnection, database: str, schema: str = RAW_SCHEMA
+) -> dict[str, int]:
+    """Rows of each partner table of ``database.schema`` (not the load log ``_loads`` nor
+    the ``__superseded`` tables); empty when the schema does not exist."""
+    tables = [
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
+            "ORDER BY table_name",
+            [database, schema],
+        ).fetchall()
+        if not name.startswith("_") and not name.endswith("__superseded")
+    ]
+    return {
+        name: con.execute(
+            f"SELECT count(*) FROM {_quote_ident(database)}.{_quote_ident(schema)}."
+            f"{_quote_ident(name)}"
+        ).fetchone()[0]
+        for name in tables
+    }
+
+
 def publish_serving(
     warehouse_path: Path,
     serving_path: Path,
     tables: Sequence[str] = SERVING_TABLES,
     schema: str = MARTS_SCHEMA,
     required_nonempty: Sequence[str] = REQUIRED_NONEMPTY,
-) -> dict[str, int]:
+    lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+) -> PublishResult:
     """Copy ``<schema>.<table>`` for each table into a new serving file, swap it in.
 
-    Returns ``{table: rows}``. Raises PublishError (old serving file untouched) when the
-    warehouse or a table is missing, a required table is empty, a count differs after the
+    Holds the publish lock throughout; first removes the temporary files of publishes that
+    died. Raises PublishError (old serving file untouched) when the warehouse or a table is
+    missing, a required table is empty while raw data exists, a count differs after the
     copy, or a column looks like a person identifier.
     """
     warehouse_path = Path(warehouse_path)
@@ -79,8 +212,28 @@ def publish_serving(
     if not warehouse_path.is_file():
         raise PublishError(f"warehouse not found: {warehouse_path}")
     serving_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = serving_path.with_name(f"{serving_path.name}.{uuid.uuid4().hex}.tmp")
+    with _PublishLock(serving_path, lock_timeout):
+        removed = remove_leftovers(serving_path)
+        try:
+            counts, no_data = _publish(
+                warehouse_path, serving_path, tables, schema, required_nonempty
+            )
+        except PublishError as exc:
+            exc.removed = removed
+            raise
+    return PublishResult(counts=counts, removed=removed, no_data=no_data)
+
+
+def _publish(
+    warehouse_path: Path,
+    serving_path: Path,
+    tables: Sequence[str],
+    schema: str,
+    required_nonempty: Sequence[str],
+) -> tuple[dict[str, int], bool]:
+    tmp = serving_path.with_name(f"{serving_path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
     counts: dict[str, int] = {}
+    no_data = False
     try:
         con = duckdb.connect(str(tmp))
         try:
@@ -102,7 +255,14 @@ def publish_serving(
                     raise PublishError(f"{schema}.{table} has person-level columns {person}")
                 expected = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
                 if expected == 0 and table in required_nonempty:
-                    raise PublishError(f"{schema}.{table} is empty: not publishing")
+                    raw = {t: n for t, n in raw_row_counts(con, "wh").items() if n}
+                    if raw:
+                        held = ", ".join(f"{RAW_SCHEMA}.{t} {n} rows" for t, n in raw.items())
+                        raise PublishError(
+                            f"{schema}.{table} is empty although the warehouse holds raw data "
+                            f"({held}): not publishing"
+                        )
+                    no_data = True  # no partner data yet: an honestly empty scorecard
                 con.execute(f"CREATE TABLE main.{_quote_ident(table)} AS SELECT * FROM {src}")
                 copied = con.execute(f"SELECT count(*) FROM main.{_quote_ident(table)}").fetchone()[
                     0
@@ -127,7 +287,7 @@ def publish_serving(
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
         raise
-    return counts
+    return counts, no_data
 
 
 def failed_blocking_checks(
@@ -183,15 +343,27 @@ def build_serving_asset(
             )
         settings = Settings.from_env()
         try:
-            counts = publish_serving(Path(settings.warehouse_path), Path(settings.serving_path))
+            result = publish_serving(Path(settings.warehouse_path), Path(settings.serving_path))
         except PublishError as exc:
-            raise dg.Failure(description=f"serving file not replaced: {exc}") from exc
-        context.log.info(f"published {settings.serving_path}: {counts}")
+            if exc.removed:
+                context.log.warning(leftovers_message(exc.removed))
+            raise dg.Failure(
+                description=f"serving file not replaced: {exc}",
+                metadata={"removed_leftovers": dg.MetadataValue.json(list(exc.removed))},
+            ) from exc
+        if result.removed:
+            context.log.warning(leftovers_message(result.removed))
+        context.log.info(
+            f"published {settings.serving_path}: {result.counts}"
+            + (" (no raw data yet: the scorecard is empty)" if result.no_data else "")
+        )
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(settings.serving_path)),
-                "row_counts": dg.MetadataValue.json(counts),
-                **{f"rows_{t}": n for t, n in counts.items()},
+                "row_counts": dg.MetadataValue.json(result.counts),
+                **{f"rows_{t}": n for t, n in result.counts.items()},
+                "no_data": result.no_data,
+                "removed_leftovers": dg.MetadataValue.json(result.removed),
             }
         )
 
