@@ -9,16 +9,15 @@ Exit 1 when a check fails (a warning does not).
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import tomllib
-import urllib.request
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from ingest.config import REPO_ROOT, ConfigError, Settings
+from orchestration.up import answers, port_in_use
 
 #: The packages whose versions matter most (the lock pins every one).
 KEY_PACKAGES = ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "dagster-webserver")
@@ -131,29 +130,11 @@ def check_serving(settings: Settings) -> Check:
     return Check("ok", "serving file", f"{path}: scorecard {rows} rows, published {published}")
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=3) as response:
-            return response.status < 500
-    except OSError:
-        return False
-
-
-def _port_in_use(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-    return False
-
-
 def check_service(name: str, variable: str, port: int, path: str) -> Check:
     url = f"http://127.0.0.1:{port}"
-    if not _port_in_use(port):
+    if not port_in_use(port):
         return Check("ok", name, f"not running; port {port} ({variable}) is free")
-    if _answers(url + path):
+    if answers(url + path):
         return Check("ok", name, f"running on {url}")
     return Check(
         "FAIL",

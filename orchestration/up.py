@@ -59,16 +59,23 @@ def port_from_env(variable: str, default: int) -> int:
     return int(text)
 
 
-def check_port_free(service: Service) -> None:
+def port_in_use(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:port (it cannot be bound)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", service.port))
+            sock.bind(("127.0.0.1", port))
         except OSError:
-            raise UpError(
-                f"port {service.port} ({service.port_variable}, for {service.name}) is already "
-                f"in use: stop what listens there, or set {service.port_variable} to a free port"
-            ) from None
+            return True
+    return False
+
+
+def check_port_free(service: Service) -> None:
+    if port_in_use(service.port):
+        raise UpError(
+            f"port {service.port} ({service.port_variable}, for {service.name}) is already "
+            f"in use: stop what listens there, or set {service.port_variable} to a free port"
+        )
 
 
 def services(settings: Settings) -> list[Service]:
@@ -180,7 +187,8 @@ def stop_all(running: list[Service]) -> list[int]:
     return sorted(g for g in groups if _alive(g))
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """Whether an HTTP GET of url succeeds (2xx/3xx)."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status < 500
@@ -248,7 +256,7 @@ def run(settings: Settings) -> int:
             if svc.process.poll() is not None:
                 failed = svc
                 break
-            if not svc.ready and _answers(svc.url + svc.ready_path):
+            if not svc.ready and answers(svc.url + svc.ready_path):
                 svc.ready = True
                 hint = " (logins: README.md, 'For managers')" if svc.name == "Superset" else ""
                 print(f"{svc.name}: {svc.url}{hint}", flush=True)
