@@ -19,10 +19,18 @@ REALDATA_DIR = SHARED_DIR / "realdata"
 KEPT_VARIABLES = {"CSP_SHARED_DIR", "CSP_TEST_SERVING"}
 
 
+#: The developer's variables, as pytest found them (fixtures may set their own later).
+DEVELOPER_VARIABLES = {
+    name: value
+    for name, value in os.environ.items()
+    if name.startswith(("CSP_", "DAGSTER_", "SUPERSET_")) and name not in KEPT_VARIABLES
+}
+
+
 @pytest.fixture(autouse=True)
 def own_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(("CSP_", "DAGSTER_", "SUPERSET_")) and name not in KEPT_VARIABLES:
+    for name, value in DEVELOPER_VARIABLES.items():
+        if os.environ.get(name) == value:  # not one a fixture set
             monkeypatch.delenv(name)
 
 
