@@ -165,7 +165,8 @@ def render_dbt_sources() -> str:
             if col.required:
                 tests.append("              - not_null")
             if col.accepted:
-                values = ", ".join(_yaml_text(a) for a in col.accepted)
+                # dbt quotes each value into SQL as written: double a quote inside one
+                values = ", ".join(_yaml_text(a.replace("'", "''")) for a in col.accepted)
                 tests += [
                     "              - accepted_values:",
                     "                  arguments:",

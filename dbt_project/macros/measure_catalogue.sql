@@ -28,7 +28,7 @@
     {{ return({
         'count': {'events': true, 'implemented': true,
             'words': 'events in the period that meet numerator_rule'},
-        'ytd_proportion': {'events': true, 'implemented': false,
+        'ytd_proportion': {'events': true, 'implemented': true,
             'words': '100 x events meeting numerator_rule / events meeting denominator_rule, both from 1 April to the period end'},
         'distinct_ytd': {'events': true, 'implemented': false,
             'words': 'distinct people (person_ref) with an event meeting numerator_rule from 1 April to the period end'},
@@ -130,7 +130,8 @@
                 {{ exceptions.raise_compiler_error(
                     "seeds/measures.csv row " ~ m.get('row', '?') ~ " (measure '" ~ m.measure_code
                     ~ "'), column 'method': '" ~ m.method ~ "' is not implemented yet for "
-                    ~ (events_sources | join(', ')) ~ " (measure_event_counts supports: count)") }}
+                    ~ (events_sources | join(', ')) ~ " (measure_event_counts supports: "
+                    ~ (methods.items() | selectattr('1.implemented') | map(attribute='0') | join(', ')) ~ ")") }}
             {%- endif -%}
             {%- do out.append(m) -%}
         {%- endif -%}
@@ -140,29 +141,35 @@
 
 
 {% macro measure_values_sql(measures) %}
-    {#- The measures as a relation (measure_code, sources VARCHAR[] in order of preference). -#}
+    {#- The measures as a relation (measure_code, method, sources VARCHAR[] in order of
+        preference). -#}
     {%- if measures | length == 0 -%}
-        select null::varchar as measure_code, null::varchar[] as sources where false
+        select null::varchar as measure_code, null::varchar as method, null::varchar[] as sources
+        where false
     {%- else -%}
         select * from (values
         {%- for m in measures %}
-            ('{{ m.measure_code }}', [{% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %}]::varchar[]){{ ',' if not loop.last }}
+            ('{{ m.measure_code }}', '{{ m.method }}', [{% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %}]::varchar[]){{ ',' if not loop.last }}
         {%- endfor %}
-        ) as t (measure_code, sources)
+        ) as t (measure_code, method, sources)
     {%- endif -%}
 {% endmacro %}
 
 
 {% macro measure_event_counts(events, measures, grain) %}
     {#- Counts of `events` (a relation with `source` and `period_month`) for each measure of
-        `measures` at the `grain` columns: one scan, one `count(*) FILTER (...)` per measure,
-        each counting only its own sources' events; then one row per measure and group that
-        has events (measure_code, source, period_month, grain..., event_count > 0). -#}
+        `measures` at the `grain` columns: one scan, one `count(*) FILTER (...)` per measure
+        (and one more for a proportion's denominator_rule), each counting only its own
+        sources' events; then one row per measure and group that has events (measure_code,
+        source, period_month, grain..., event_count, denominator_count: NULL but for a
+        ytd_proportion). The YTD sums of a proportion are the scorecard's. -#}
     {%- if measures | length == 0 -%}
         select null::varchar as measure_code, null::varchar as source, null::date as period_month,
-            {% for g in grain %}null::varchar as {{ g }}, {% endfor %}null::bigint as event_count
+            {% for g in grain %}null::varchar as {{ g }}, {% endfor %}null::bigint as event_count,
+            null::bigint as denominator_count
         where false
     {%- else -%}
+        {%- set columns = [] -%}
         with counted as (
             select
                 source,
@@ -170,22 +177,42 @@
                 {% for g in grain %}{{ g }},
                 {% endfor -%}
                 {%- for m in measures %}
-                count(*) filter (
-                    where source in ({% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %})
-                      and ({{ m.numerator_rule }})
-                )::bigint as "{{ m.measure_code }}"{{ ',' if not loop.last }}
+                {%- set in_sources %}source in ({% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %}){% endset %}
+                {%- do columns.append(m.measure_code ~ '|n') %}
+                count(*) filter (where {{ in_sources }} and ({{ m.numerator_rule }}))::bigint
+                    as "{{ m.measure_code }}|n"{{ ',' if not loop.last or m.method == 'ytd_proportion' }}
+                {%- if m.method == 'ytd_proportion' %}
+                {%- do columns.append(m.measure_code ~ '|d') %}
+                count(*) filter (where {{ in_sources }} and ({{ m.denominator_rule }}))::bigint
+                    as "{{ m.measure_code }}|d"{{ ',' if not loop.last }}
+                {%- endif %}
                 {%- endfor %}
             from {{ events }}
             group by all
         ),
         long as (
             unpivot counted
-            on {% for m in measures %}"{{ m.measure_code }}"{{ ', ' if not loop.last }}{% endfor %}
-            into name measure_code value event_count
+            on {% for c in columns %}"{{ c }}"{{ ', ' if not loop.last }}{% endfor %}
+            into name measure_part value n
+        ),
+        summed as (
+            select
+                split_part(long.measure_part, '|', 1) as measure_code,
+                long.source,
+                long.period_month,
+                {% for g in grain %}long.{{ g }},
+                {% endfor -%}
+                sum(long.n) filter (where split_part(long.measure_part, '|', 2) = 'n')::bigint
+                    as event_count,
+                sum(long.n) filter (where split_part(long.measure_part, '|', 2) = 'd')::bigint
+                    as denominator_count
+            from long
+            group by all
         )
-        select measure_code, source, period_month, {% for g in grain %}{{ g }}, {% endfor %}event_count
-        from long
-        where event_count > 0
+        select measure_code, source, period_month, {% for g in grain %}{{ g }}, {% endfor %}event_count,
+            denominator_count
+        from summed
+        where event_count > 0 or denominator_count > 0
     {%- endif -%}
 {% endmacro %}
 

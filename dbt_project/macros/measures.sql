@@ -58,8 +58,19 @@
     end)
 {%- endmacro %}
 
-{% macro cumulative_repeat_rate(repeats, cases, partition_by, order_by) -%}
-    {#- Cumulative repeat rate % = sum of repeats YTD / sum of cases YTD × 100
-        (MARAC, DV; later domains). -#}
-    {{ rate_per(ytd_sum(repeats, partition_by, order_by), ytd_sum(cases, partition_by, order_by), 100) }}
+
+{% macro wilson_interval(successes, trials, bound, z=1.959963984540054) -%}
+    {#- The 95% Wilson score interval of a proportion successes / trials, in % (bound 'lower'
+        or 'upper'), as Fingertips publishes for proportions: centre (p + z²/2n) / (1 + z²/n),
+        half-width z·sqrt(p(1 − p)/n + z²/4n²) / (1 + z²/n). NULL when trials is 0 or missing. -#}
+    {%- set n = '(' ~ trials ~ ')::double' -%}
+    {%- set p = '((' ~ successes ~ ')::double / (' ~ trials ~ ')::double)' -%}
+    {%- set zz = (z * z) | string -%}
+    (case
+        when ({{ trials }}) is null or ({{ successes }}) is null or ({{ trials }}) = 0 then null
+        else {{ 'greatest(0.0, ' if bound == 'lower' else 'least(100.0, ' }}100.0 * (
+            ({{ p }} + {{ zz }} / (2 * {{ n }}))
+            {{ '-' if bound == 'lower' else '+' }} {{ z }} * sqrt({{ p }} * (1 - {{ p }}) / {{ n }} + {{ zz }} / (4 * {{ n }} * {{ n }}))
+        ) / (1 + {{ zz }} / {{ n }}))
+    end)
 {%- endmacro %}

@@ -1,7 +1,7 @@
 """One contract per source, in one place: `CONTRACTS` maps source name to Contract.
 
-Every module of this package (but `base`) defines one `CONTRACT`; it is registered by being
-here, so a new source is one new file.
+Every module of this package (but `base` and `common`, the shared parts) defines one
+`CONTRACT`; it is registered by being here, so a new source is one new file.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ingest.contracts.base import Column, Contract
 def _discover() -> dict[str, Contract]:
     found: dict[str, Contract] = {}
     for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-        if module == "base":
+        if module in ("base", "common"):
             continue
         contract = importlib.import_module(f"{__name__}.{module}").CONTRACT
         if contract.name != module:

@@ -1,4 +1,5 @@
 {{ config(meta={'dagster': {'ref': {'name': 'crime_by_lsoa_month'}}}) }}
+-- depends_on: {{ ref('measures') }}
 -- For every CSP, month and crime measure, the counts of crime_by_lsoa_month summed over
 -- the CSP's LSOAs equal the scorecard's CSP count where it counted something (the LSOA mart
 -- has rows only where something was counted); a CSP month with counts in one model and not
@@ -21,6 +22,12 @@ scorecard_csp as (
     from {{ ref('scorecard') }}
     where area_type = 'csp'
       and "count" > 0
+      -- the crime measures (the scorecard holds other domains too)
+      and measure_code in (
+          {%- for m in measures_counted_from(['police_crime', 'police_street']) %}
+          '{{ m.measure_code }}'{{ ',' if not loop.last }}
+          {%- endfor %}
+      )
 
 )
 

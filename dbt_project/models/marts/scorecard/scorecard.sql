@@ -6,8 +6,7 @@ with
 
 monthly as (
 
-    -- one model per domain, all with the same columns (a new domain adds a union here)
-    select * from {{ ref('int_scorecard__crime_monthly') }}
+    select * from {{ ref('int_scorecard__monthly') }}
 
 ),
 
@@ -35,25 +34,9 @@ with_ytd as (
         monthly.*,
         {{ ytd_complete('measure_count', 'measure_code, area_type, area_code', 'period_month') }}
             as ytd_count,
-        lag(measure_count) over (
-            partition by measure_code, area_type, area_code order by period_month
-        ) as previous_month_count,
-        lag(period_month) over (
-            partition by measure_code, area_type, area_code order by period_month
-        ) as previous_month
+        {{ ytd_complete('denominator_count', 'measure_code, area_type, area_code', 'period_month') }}
+            as ytd_denominator_count
     from monthly
-
-),
-
-with_previous as (
-
-    select
-        * exclude (previous_month_count, previous_month),
-        -- the spine is contiguous; guard anyway so a gap never compares non-adjacent months
-        case
-            when previous_month = period_month - interval 1 month then previous_month_count
-        end as previous_month_count
-    from with_ytd
 
 ),
 
@@ -64,47 +47,60 @@ with_previous as (
 denominators as (
 
     select
-        with_previous.measure_code,
-        with_previous.area_type,
-        with_previous.area_code,
-        with_previous.period_month,
+        with_ytd.measure_code,
+        with_ytd.area_type,
+        with_ytd.area_code,
+        with_ytd.period_month,
         case measures.rate_denominator
             {%- for name, column in measure_rate_denominators().items() %}
             when '{{ name }}' then population.{{ column }}
             {%- endfor %}
         end as denominator,
         population.year as denominator_year
-    from with_previous
+    from with_ytd
     inner join measures
-        on measures.measure_code = with_previous.measure_code
+        on measures.measure_code = with_ytd.measure_code
     inner join population
-        on population.area_code = with_previous.area_code
-       and population.area_type = with_previous.area_type
+        on population.area_code = with_ytd.area_code
+       and population.area_type = with_ytd.area_type
     where measures.rate_denominator is not null
       and measures.rate_per is not null
     qualify row_number() over (
-        partition by with_previous.measure_code, with_previous.area_type,
-            with_previous.area_code, with_previous.period_month
+        partition by with_ytd.measure_code, with_ytd.area_type,
+            with_ytd.area_code, with_ytd.period_month
         order by
-            abs(population.year - {{ fy_start_year('with_previous.period_month') }}),
+            abs(population.year - {{ fy_start_year('with_ytd.period_month') }}),
             population.year
     ) = 1
 
 ),
 
+-- A proportion follows Fingertips' indicator export: count = the YTD numerator, denominator
+-- = the YTD denominator, value = 100 × count / denominator (the cumulative rate of
+-- measures.md) with its 95% Wilson score interval. A count: count = the month's count,
+-- value = the YTD rate per rate_per of the population where the measure has a rate, else
+-- the month's count.
 valued as (
 
     select
         w.*,
-        denominators.denominator,
-        denominators.denominator_year,
-        -- the headline figure: the YTD rate for a measure with a rate, else the month's count
+        coalesce(measures.method = 'ytd_proportion', false) as is_proportion,
         case
+            when measures.method = 'ytd_proportion' then w.ytd_count else w.measure_count
+        end as count_value,
+        case
+            when measures.method = 'ytd_proportion' then w.ytd_denominator_count
+            else denominators.denominator
+        end as denominator,
+        denominators.denominator_year,
+        case
+            when measures.method = 'ytd_proportion'
+                then {{ rate_per('w.ytd_count', 'w.ytd_denominator_count', 100) }}
             when measures.rate_per is not null and measures.rate_denominator is not null
                 then {{ rate_per('w.ytd_count', 'denominators.denominator', 'measures.rate_per') }}
             else w.measure_count
         end as value
-    from with_previous as w
+    from with_ytd as w
     inner join measures
         on measures.measure_code = w.measure_code
     left join denominators
@@ -115,14 +111,32 @@ valued as (
 
 ),
 
+with_previous as (
+
+    -- the spine is contiguous; guard anyway so a gap never compares non-adjacent months
+    select
+        *,
+        case
+            when lag(period_month) over w = period_month - interval 1 month
+                then lag(count_value) over w
+        end as previous_month_count,
+        case
+            when lag(period_month) over w = period_month - interval 1 month
+                then lag(value) over w
+        end as previous_month_value
+    from valued
+    window w as (partition by measure_code, area_type, area_code order by period_month)
+
+),
+
 with_last_year as (
 
     select
         this_year.*,
         last_year.value as value_last_year,
         last_year.ytd_count as ytd_count_last_year
-    from valued as this_year
-    left join valued as last_year
+    from with_previous as this_year
+    left join with_previous as last_year
         on last_year.measure_code = this_year.measure_code
        and last_year.area_type = this_year.area_type
        and last_year.area_code = this_year.area_code
@@ -143,7 +157,7 @@ final as (
         measures.period_type::varchar as period_type,
         w.period_month::date as period_month,
         {{ financial_year('w.period_month') }}::varchar as financial_year,
-        w.measure_count::bigint as "count",
+        w.count_value::bigint as "count",
         w.denominator::bigint as denominator,
         w.value::double as value,
         -- the unit of `value`: the rate's definition where the measure has a rate
@@ -158,16 +172,28 @@ final as (
         w.value_last_year::double as value_last_year,
         w.ytd_count::bigint as ytd_count,
         w.ytd_count_last_year::bigint as ytd_count_last_year,
-        {{ pct_change('w.ytd_count', 'w.ytd_count_last_year') }}::double as ytd_change_pct,
-        {{ direction('w.measure_count', 'w.previous_month_count') }}::varchar as direction,
+        -- a proportion's change is read in points (value against value_last_year), not as a
+        -- % change of its numerator
+        (case
+            when not w.is_proportion then {{ pct_change('w.ytd_count', 'w.ytd_count_last_year') }}
+        end)::double as ytd_change_pct,
+        -- a proportion moves with its cumulative rate, a count with the month's count
+        (case
+            when w.is_proportion then {{ direction('w.value', 'w.previous_month_value') }}
+            else {{ direction('w.count_value', 'w.previous_month_count') }}
+        end)::varchar as direction,
         w.previous_month_count::bigint as previous_month_count,
         w.source::varchar as source,
         w.loaded_at::timestamp as loaded_at,
         cast(null as double) as target,
         cast(null as varchar) as rag,
         cast(null as varchar) as rag_reason,
-        cast(null as double) as ci_lower,
-        cast(null as double) as ci_upper,
+        (case
+            when w.is_proportion then {{ wilson_interval('w.ytd_count', 'w.ytd_denominator_count', 'lower') }}
+        end)::double as ci_lower,
+        (case
+            when w.is_proportion then {{ wilson_interval('w.ytd_count', 'w.ytd_denominator_count', 'upper') }}
+        end)::double as ci_upper,
         cast(null as varchar) as significance
     from with_last_year as w
     inner join measures

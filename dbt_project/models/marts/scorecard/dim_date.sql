@@ -5,7 +5,8 @@ with
 
 data_months as (
 
-    select period_month from {{ ref('int_crime__source_coverage') }}
+    -- every domain's months (the spine of the scorecard; a month with no data is on it too)
+    select period_month from {{ ref('int_scorecard__monthly') }}
 
 ),
 
