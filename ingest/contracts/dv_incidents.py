@@ -71,7 +71,9 @@ CONTRACT = Contract(
     scope_columns=("csp_code",),
     cadence="monthly",
     lag_days=35,
-    file_pattern="<YYYY-MM>-<csp-slug>-dv-incidents.csv (restated: ...-dv-incidents.restated-<n>.csv)",
+    file_pattern=(
+        "<YYYY-MM>-<csp-slug>-dv-incidents.csv (restated: ...-dv-incidents.restated-<n>.csv)"
+    ),
     formats=("csv", "xlsx"),
     notes=(
         "A newer file for the same month and CSP replaces the earlier rows; the earlier rows "

@@ -56,8 +56,7 @@ CONTRACT = Contract(
             required=True,
             person=True,
             description=(
-                "Victim identifier: pseudonymised at load (HMAC-SHA256 hex), never stored "
-                "in clear."
+                "Victim identifier: pseudonymised at load (HMAC-SHA256 hex), never stored in clear."
             ),
         ),
         Column(
@@ -110,7 +109,9 @@ CONTRACT = Contract(
     scope_columns=("csp_code",),
     cadence="monthly",
     lag_days=35,
-    file_pattern="<YYYY-MM>-<csp-slug>-marac-cases.csv (restated: ...-marac-cases.restated-<n>.csv)",
+    file_pattern=(
+        "<YYYY-MM>-<csp-slug>-marac-cases.csv (restated: ...-marac-cases.restated-<n>.csv)"
+    ),
     formats=("csv", "xlsx"),
     notes=(
         "A newer file for the same month and CSP replaces the earlier rows; the earlier rows "
