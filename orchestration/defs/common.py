@@ -16,13 +16,16 @@ WAREHOUSE_POOL = "duckdb_warehouse"
 INGEST_GROUP = "ingest"
 PUBLISH_GROUP = "publish"
 
-#: Marts the serving file is published from (aggregates only; never ``fct_crime``).
+#: Marts the serving file is published from (aggregates only; never a ``fct_`` table, which
+#: holds pseudonymised people).
 SERVING_TABLES: tuple[str, ...] = (
     "scorecard",
     "dim_measure",
     "dim_area",
     "dim_date",
     "crime_by_lsoa_month",
+    "marac_cases_by_agency",
+    "repeat_flag_agreement",
 )
 
 #: The asset that refreshes Superset's datasets after each publish.
