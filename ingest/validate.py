@@ -152,10 +152,14 @@ def _load_references(
             )
             continue
         name = f"_ref_{contract.name}_{col.name}"
+        # blank seed values are left out: one NULL would make every `NOT IN` unknown and
+        # so let every value pass
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {name} AS
-                SELECT DISTINCT trim({_quote_ident(seed_col)}) AS value
-                FROM read_csv({_sql_str(str(seed))}, header = true, all_varchar = true)"""
+                SELECT DISTINCT value FROM (
+                    SELECT NULLIF(trim({_quote_ident(seed_col)}), '') AS value
+                    FROM read_csv({_sql_str(str(seed))}, header = true, all_varchar = true))
+                WHERE value IS NOT NULL"""
         )
         tables[col.name] = name
     return tables, warnings
