@@ -8,7 +8,8 @@ Assets (one graph): ``raw/<source>`` per ingest contract (group ``ingest``, mont
 partitions) -> the dbt models (groups ``staging``, ``intermediate``, ``marts``, seeds in
 ``seeds``; dbt tests as asset checks) -> ``serving`` -> ``superset_dashboards`` (group
 ``publish``: the serving file, then Superset's datasets refreshed on it), and ``dbt_docs``
-(the docs site generated from the warehouse).
+(the docs site generated from the warehouse). Beyond the dbt tests, a non-blocking check on
+``repeat_flag_agreement`` (the partners' repeat flags against the derived repeats).
 Jobs: ``ingest_job`` (the landing files of a month, by partition), ``build_and_publish_job``
 (dbt build, publish, refresh Superset, dbt docs), ``publish_job`` (publish and refresh
 Superset only).
@@ -35,6 +36,7 @@ def build_definitions() -> dg.Definitions:
     from orchestration.defs.publish.docs import build_dbt_docs_asset
     from orchestration.defs.publish.serving import build_serving_asset
     from orchestration.defs.publish.superset import build_superset_asset
+    from orchestration.defs.quality.repeat_flags import build_repeat_flag_check
 
     sources = ingest_sources()
     ingest_assets = [build_ingest_asset(source, contract) for source, contract in sources.items()]
@@ -46,6 +48,7 @@ def build_definitions() -> dg.Definitions:
     serving = build_serving_asset(guard_checks)
     superset = build_superset_asset()
     docs = build_dbt_docs_asset(project)
+    repeat_flags = build_repeat_flag_check()
 
     ingest_job = dg.define_asset_job(
         INGEST_JOB,
@@ -54,7 +57,8 @@ def build_definitions() -> dg.Definitions:
     )
     build_job = dg.define_asset_job(
         BUILD_JOB,
-        selection=dg.AssetSelection.assets(dbt_models, serving, superset, docs),
+        selection=dg.AssetSelection.assets(dbt_models, serving, superset, docs)
+        | dg.AssetSelection.checks(repeat_flags),
         description=(
             "dbt build (models, seeds, tests as checks), then publish the serving file, "
             "refresh Superset (skipped when it is not running) and the dbt docs site."
@@ -68,6 +72,7 @@ def build_definitions() -> dg.Definitions:
 
     return dg.Definitions(
         assets=[*ingest_assets, dbt_models, serving, superset, docs],
+        asset_checks=[repeat_flags],
         jobs=[ingest_job, build_job, publish_job],
         schedules=[build_monthly_schedule(build_job)],
         sensors=[

@@ -24,9 +24,9 @@ from ingest.contracts.police_street import POLICE_UK_CRIME_TYPES
 def test_every_contract_module_is_registered() -> None:
     """A source is one file in ingest/contracts/: being there registers it."""
     folder = Path(__file__).resolve().parents[2] / "ingest" / "contracts"
-    modules = {p.stem for p in folder.glob("*.py")} - {"__init__", "base"}
+    modules = {p.stem for p in folder.glob("*.py")} - {"__init__", "base", "common"}
     assert set(CONTRACTS) == modules
-    assert {"police_street", "police_crime"} <= set(CONTRACTS)
+    assert {"police_street", "police_crime", "dv_incidents", "marac_cases"} <= set(CONTRACTS)
     assert get_contract("police_street") is CONTRACTS["police_street"]
     with pytest.raises(UnknownSourceError, match="unknown source 'nope'"):
         get_contract("nope")
@@ -124,9 +124,7 @@ def test_committed_dbt_sources_are_generated_from_the_contracts() -> None:
 
 def test_docs_name_every_column_and_rule(tmp_path: Path) -> None:
     written = write_docs(tmp_path, tmp_path / "_raw__sources.yml")
-    assert {p.name for p in written} == {
-        "police_street.md",
-        "police_crime.md",
+    assert {p.name for p in written} == {f"{source}.md" for source in CONTRACTS} | {
         "README.md",
         "_raw__sources.yml",
     }
@@ -135,3 +133,18 @@ def test_docs_name_every_column_and_rule(tmp_path: Path) -> None:
         assert f"`{col.header}`" in text
     assert "pseudonymised" in text and "CREATE TABLE IF NOT EXISTS raw.police_crime" in text
     assert "`dwelling`" in text and "range 0..120" in text
+
+
+def test_domestic_abuse_docs_list_the_accepted_values(tmp_path: Path) -> None:
+    """The partners read the accepted agencies, genders and age bands in the generated docs,
+    and dbt's source tests quote an agency with an apostrophe correctly."""
+    write_docs(tmp_path, tmp_path / "_raw__sources.yml")
+    marac = (tmp_path / "marac_cases.md").read_text()
+    for col in ("referring_agency", "victim_gender", "victim_age_band"):
+        for value in get_contract("marac_cases").column(col).accepted or ():
+            assert f"`{value}`" in marac, (col, value)
+    assert "`Children's Social Care`" in marac and "`55+`" in marac
+    dv = (tmp_path / "dv_incidents.md").read_text()
+    assert "**person: pseudonymised (HMAC-SHA256 hex)**" in dv and "`Y`/`N`" in dv
+    sources = (tmp_path / "_raw__sources.yml").read_text()
+    assert "\"Children''s Social Care\"" in sources

@@ -122,8 +122,12 @@ def test_one_yaml_file_per_model():
 
 
 def test_no_measure_code_is_written_in_the_dbt_sql():
-    """The SQL is generated from the catalogue: no model, macro or test names a measure."""
-    codes = {r["measure_code"] for r in measure_catalogue()}
+    """The SQL is generated from the catalogue: no model, macro or test names a measure.
+    (A measure may share its code with its source, as dv_incidents and marac_cases do: the
+    source's name is written where the source is meant.)"""
+    from ingest.contracts import CONTRACTS
+
+    codes = {r["measure_code"] for r in measure_catalogue()} - set(CONTRACTS)
     for path in DBT_PROJECT.rglob("*.sql"):
         if "target" in path.parts:
             continue

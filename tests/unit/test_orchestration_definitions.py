@@ -32,6 +32,12 @@ def test_asset_keys(repo):
     for key in [
         _key("raw", "police_street"),
         _key("raw", "police_crime"),
+        _key("raw", "dv_incidents"),
+        _key("raw", "marac_cases"),
+        _key("fct_dv_incident"),
+        _key("fct_marac_case"),
+        _key("marac_cases_by_agency"),
+        _key("repeat_flag_agreement"),
         _key("scorecard"),
         _key("fct_crime"),
         _key("dim_area"),
@@ -125,6 +131,15 @@ def test_dbt_tests_are_asset_checks(repo):
     checks = repo.asset_graph.asset_check_keys
     assert checks
     assert any(c.asset_key == _key("scorecard") for c in checks)
+
+
+def test_repeat_flag_check_is_non_blocking_and_runs_with_the_build(repo):
+    from orchestration.defs.quality.repeat_flags import CHECK_NAME
+
+    key = dg.AssetCheckKey(_key("repeat_flag_agreement"), CHECK_NAME)
+    assert key in repo.asset_graph.asset_check_keys
+    assert not repo.asset_graph.get_check_spec(key).blocking
+    assert key in repo.get_job("build_and_publish_job").asset_layer.asset_graph.asset_check_keys
 
 
 def test_jobs_schedule_and_sensors(repo):
