@@ -6,6 +6,8 @@ table; each returns the count and the first offending rows (row, column, value, 
 
 from __future__ import annotations
 
+import hashlib
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,11 +153,18 @@ def _load_references(
                 )
             )
             continue
-        name = f"_ref_{contract.name}_{col.name}"
+        # One temp table per seed file version and column, made once per connection: a
+        # landing folder of many files reads the seed once (areas.csv is 32k rows), and an
+        # edited seed (another size or time) gets a table of its own.
+        stat = seed.stat()
+        version = hashlib.sha256(
+            f"{seed.resolve()}|{seed_col}|{stat.st_size}|{stat.st_mtime_ns}".encode()
+        ).hexdigest()[:16]
+        name = f"_ref_{version}"
         # blank seed values are left out: one NULL would make every `NOT IN` unknown and
         # so let every value pass
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {name} AS
+            f"""CREATE TEMP TABLE IF NOT EXISTS {name} AS
                 SELECT DISTINCT value FROM (
                     SELECT NULLIF(trim({_quote_ident(seed_col)}), '') AS value
                     FROM read_csv({_sql_str(str(seed))}, header = true, all_varchar = true))

@@ -63,6 +63,16 @@ def dbt_log_path(data_dir: Path, now: datetime | None = None) -> Path:
     return Path(data_dir).resolve() / "logs" / f"dbt-{now.strftime('%Y%m%dT%H%M%SZ')}.log"
 
 
+#: A warned check's note is cut to this many characters in the summary (all of it is in
+#: the Dagster UI's check history).
+MAX_NOTE_CHARS = 400
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_NOTE_CHARS else text[: MAX_NOTE_CHARS - 3] + "..."
+
+
 def _say(line: str) -> None:
     print(line, flush=True)
 
@@ -78,6 +88,8 @@ class BuildSummary:
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
     checks_warned: list[str] = field(default_factory=list)
+    #: what a warned check said (its description), by check
+    check_notes: dict[str, str] = field(default_factory=dict)
     dbt_failures: list[str] = field(default_factory=list)
     dbt_skipped: int = 0
     dbt_log: Path | None = None
@@ -144,7 +156,11 @@ class BuildSummary:
         ]
         if self.dbt_skipped:
             lines.append(f"  skipped: {self.dbt_skipped} models and tests after the failure")
-        lines += [f"  warning: check {c} failed (severity warn)" for c in self.checks_warned]
+        lines += [
+            f"  warning: check {c} failed (severity warn)"
+            + (f": {_shorten(self.check_notes[c])}" if self.check_notes.get(c) else "")
+            for c in self.checks_warned
+        ]
         lines += [f"  build failed: {message}" for message in self.build_failures]
         if self.dbt_log is not None:
             lines.append(f"dbt log: {self.dbt_log}")
@@ -439,6 +455,8 @@ def run_build_and_publish(
             summary.checks_passed += 1
         elif evaluation.severity == AssetCheckSeverity.WARN:
             summary.checks_warned.append(name)
+            if evaluation.description:
+                summary.check_notes[name] = evaluation.description
         else:
             summary.checks_failed.append(name)
     for event in result.get_step_failure_events():

@@ -1,12 +1,16 @@
 """`make build` on a fresh data folder: demo data, the whole graph, a published scorecard.
 
-Every crime measure of the catalogue must be there for both demo CSPs for every month of the
-demo period. The output is for people: a progress line per stage and the summary, at most
-about 40 lines; dbt's log goes to the file under the data folder the summary names.
+Every crime and domestic abuse measure of the catalogue must be there for both demo CSPs for
+every month of the demo period, with no NULL (the demo sends every file); the partners'
+repeat flags are compared with the derived repeats for each CSP; no raw victim reference of
+the demo's files is in the warehouse or the serving file. The output is for people: a
+progress line per stage and the summary, at most about 40 lines; dbt's log goes to the file
+under the data folder the summary names.
 """
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import subprocess
@@ -15,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_support import CRIME_MEASURES  # the catalogue's crime measures
+from dbt_support import CRIME_MEASURES, measure_catalogue, sources_of
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +27,13 @@ DEMO_CSPS = ("E22000307", "E22000143")
 #: What `make build` on the demo may print, stdout and stderr together.
 MAX_OUTPUT_LINES = 40
 FIRST, LAST = date(2023, 4, 1), date(2026, 9, 1)  # the demo generator's default period
+DOMESTIC_ABUSE_SOURCES = {"dv_incidents", "marac_cases"}
+#: The catalogue's domestic abuse measures (counted from the two domestic abuse files).
+DOMESTIC_ABUSE_MEASURES = frozenset(
+    r["measure_code"]
+    for r in measure_catalogue()
+    if sources_of(r) and sources_of(r) <= DOMESTIC_ABUSE_SOURCES
+)
 
 
 def _months(first: date, last: date) -> list[date]:
@@ -33,7 +44,7 @@ def _months(first: date, last: date) -> list[date]:
     return out
 
 
-def test_make_build_publishes_every_crime_measure_for_both_demo_csps(tmp_path, repo_root):
+def test_make_build_publishes_every_measure_for_both_demo_csps(tmp_path, repo_root):
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSP_", "DAGSTER_"))}
     env.update(CSP_DATA_DIR=str(data), CSP_DEMO="1")
@@ -51,7 +62,14 @@ def test_make_build_publishes_every_crime_measure_for_both_demo_csps(tmp_path, r
     # For people: one line per stage, then the summary; no dbt or Dagster log in between.
     printed = proc.stdout.splitlines() + proc.stderr.splitlines()
     assert len(printed) <= MAX_OUTPUT_LINES, "\n".join(printed)
-    for stage in ("ingest police_crime: ", "ingest police_street: ", "publish: ", "docs: "):
+    for stage in (
+        "ingest police_crime: ",
+        "ingest police_street: ",
+        "ingest dv_incidents: ",
+        "ingest marac_cases: ",
+        "publish: ",
+        "docs: ",
+    ):
         assert any(line.startswith(stage) for line in printed), stage
     assert any(re.match(r"dbt: \d+ of \d+ nodes done \(50%", line) for line in printed)
     assert any(line.startswith("superset: ") for line in printed)
@@ -75,11 +93,45 @@ def test_make_build_publishes_every_crime_measure_for_both_demo_csps(tmp_path, r
         con.close()
 
     have = {(a, m, p): (c, y) for a, m, p, c, y in rows}
+    assert {"dv_incidents", "dv_repeat_rate", "marac_repeat_rate"} <= DOMESTIC_ABUSE_MEASURES
+    measures = CRIME_MEASURES | DOMESTIC_ABUSE_MEASURES
     for area in DEMO_CSPS:
-        for measure in CRIME_MEASURES:
+        for measure in measures:
             for month in _months(FIRST, LAST):
                 count, ytd = have[(area, measure, month)]
                 assert count is not None and ytd is not None, (area, measure, month)
-    assert len(have) == len(DEMO_CSPS) * len(CRIME_MEASURES) * len(_months(FIRST, LAST))
+    assert len(have) == len(DEMO_CSPS) * len(measures) * len(_months(FIRST, LAST))
     # a sanity figure: Milton Keynes records well over a thousand crimes a month in the demo
     assert have[("E22000307", "all_crime", date(2025, 6, 1))][0] > 1000
+
+    # the partners' repeat flags against the derived repeats: every CSP, source and month
+    con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
+    try:
+        compared = con.execute(
+            "SELECT area_code, source, count(*), sum(events) FROM main.repeat_flag_agreement "
+            "WHERE area_code IN (?, ?) GROUP BY ALL",
+            list(DEMO_CSPS),
+        ).fetchall()
+    finally:
+        con.close()
+    months = len(_months(FIRST, LAST))
+    assert {(a, s): n for a, s, n, _ in compared} == {
+        (a, s): months for a in DEMO_CSPS for s in DOMESTIC_ABUSE_SOURCES
+    }
+    # the demo's MARAC coordinators flag repeats at random: the check warns, naming them,
+    # and the build still publishes
+    (warned,) = [line for line in printed if "partner_repeat_flags_agree" in line]
+    assert warned.startswith("  warning: check repeat_flag_agreement:"), warned
+    assert "marac_cases Milton Keynes" in warned and "marac_cases Medway" in warned, warned
+
+    # the pseudonym key was applied: no raw victim reference of the demo's files is stored
+    raw_refs: set[bytes] = set()
+    for source in DOMESTIC_ABUSE_SOURCES:
+        for path in sorted((data / "landing" / source).glob("*.csv"))[:6]:
+            with path.open(newline="", encoding="utf-8") as f:
+                raw_refs |= {row["victim_ref"].encode() for row in csv.DictReader(f)}
+    assert len(raw_refs) > 1000
+    for stored in (data / "warehouse.duckdb", data / "serving.duckdb"):
+        content = stored.read_bytes()
+        leaked = [r for r in raw_refs if r in content]
+        assert not leaked, (stored.name, leaked[:5])
