@@ -7,7 +7,6 @@ table; each returns the count and the first offending rows (row, column, value, 
 from __future__ import annotations
 
 import hashlib
-
 from dataclasses import dataclass, field
 from pathlib import Path
 
