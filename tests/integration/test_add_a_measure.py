@@ -150,3 +150,28 @@ def test_a_bad_catalogue_row_stops_the_build_naming_row_and_column(tmp_path: Pat
     finally:
         con.close()
     assert built == []
+
+
+def test_a_method_without_sql_for_a_counted_source_stops_the_build(tmp_path: Path):
+    """A catalogue row whose method has no counting SQL yet (distinct_ytd) on a source that
+    has an events model (dv_incidents): the build stops, naming the row, the method and
+    the methods that exist, rather than leaving the measure out."""
+    copy_project(tmp_path)
+    catalogue = tmp_path / "seeds" / "measures.csv"
+    with open(catalogue, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    header = list(rows[0])
+    (at,) = [i for i, r in enumerate(rows) if r["measure_code"] == "dv_child_present_rate"]
+    rows[at].update(method="distinct_ytd", denominator_rule="")
+    with open(catalogue, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    build_raw(warehouse_path(tmp_path))
+    result = run_dbt(tmp_path / "dbt_project", tmp_path, "build", timeout=600)
+    assert result.returncode != 0
+    assert (
+        f"seeds/measures.csv row {at + 2} (measure 'dv_child_present_rate'), column 'method': "
+        "'distinct_ytd' is not implemented yet for dv_incidents, marac_cases "
+        "(measure_event_counts supports: count, ytd_proportion)"
+    ) in " ".join(result.stdout.split()), result.stdout[-3000:]
