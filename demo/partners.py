@@ -102,11 +102,26 @@ AGE_BANDS = ["16-17", "18-24", "25-34", "35-44", "45-54", "55+"]
 AGE_BAND_P = [0.03, 0.22, 0.33, 0.24, 0.12, 0.06]
 
 
+#: Share of MARAC cases heard again within a year (SafeLives' national repeat rate is ~30%).
+MARAC_REPEAT = 0.25
+#: Share of cases the coordinator flags as repeats from a MARAC outside the data (another
+#: area's): the warehouse cannot derive those, so the repeat-flag check shows a little
+#: disagreement, as it would for real.
+MARAC_REPEAT_ELSEWHERE = 0.02
+
+
 def write_marac_cases(ctx: Context, csp: DemoCsp) -> None:
     rng = ctx.rng(MARAC_CASES, csp.code)
     counts = _monthly_counts(ctx, rng, 20 * ctx.size_factor(csp))
     ci = ctx.csp_index(csp)
+    # a repeat is heard again a few months after the earlier case (~20 cases a month: 40
+    # cases back is about two months), so the coordinator's flag is what the files show
+    ids, repeat = _repeat_ids(rng, int(counts.sum()), MARAC_REPEAT, 40)
+    elsewhere = ~repeat & (rng.random(len(ids)) < MARAC_REPEAT_ELSEWHERE)
+    pos = 0
     for month, n in zip(ctx.months, counts, strict=True):
+        sl = slice(pos, pos + n)
+        pos += n
         first = month_start(month)
         # two meetings a month: the first and third Thursday
         weekday = (int(first.astype("datetime64[D]").astype("int64")) + 3) % 7  # Monday = 0
@@ -118,9 +133,10 @@ def write_marac_cases(ctx: Context, csp: DemoCsp) -> None:
                 "case_ref": [f"MA{ci}-{month.replace('-', '')}-{i + 1:03d}" for i in range(n)],
                 "marac_date": dates_to_str(np.sort(rng.choice(meetings, size=n))),
                 "csp_code": csp.code,
-                "victim_ref": [f"V{ci}{5000000 + i:07d}" for i in rng.integers(1, 20000, n)],
+                # MARAC hears the highest-risk victims of the police's incidents: same ids
+                "victim_ref": [f"V{ci}{5000000 + i:07d}" for i in ids[sl]],
                 "referring_agency": rng.choice(AGENCIES, size=n, p=AGENCY_P),
-                "repeat_flag": YN[(rng.random(n) < 0.22).astype(int)],
+                "repeat_flag": YN[(repeat[sl] | elsewhere[sl]).astype(int)],
                 "victim_gender": gender,
                 "victim_age_band": rng.choice(AGE_BANDS, size=n, p=AGE_BAND_P),
                 "children_in_household": rng.choice(5, size=n, p=[0.4, 0.25, 0.2, 0.1, 0.05]),

@@ -118,11 +118,35 @@ def test_make_build_publishes_every_measure_for_both_demo_csps(tmp_path, repo_ro
     assert {(a, s): n for a, s, n, _ in compared} == {
         (a, s): months for a in DEMO_CSPS for s in DOMESTIC_ABUSE_SOURCES
     }
-    # the demo's MARAC coordinators flag repeats at random: the check warns, naming them,
-    # and the build still publishes
-    (warned,) = [line for line in printed if "partner_repeat_flags_agree" in line]
-    assert warned.startswith("  warning: check repeat_flag_agreement:"), warned
-    assert "marac_cases Milton Keynes" in warned and "marac_cases Medway" in warned, warned
+    # the demo's partners flag what their files show, but for ~2% of MARAC repeats heard
+    # elsewhere: little disagreement; the check warns (naming them) only for a latest month
+    # with a year of history above its limit, and the build still publishes
+    from orchestration.defs.quality.repeat_flags import CHECK_NAME, DISAGREEMENT_WARN_PCT
+
+    con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
+    try:
+        overall = dict(
+            con.execute(
+                "SELECT source, 100.0 * sum(disagreements) / sum(events) "
+                "FROM main.repeat_flag_agreement WHERE has_full_history GROUP BY ALL"
+            ).fetchall()
+        )
+        notable = con.execute(
+            "SELECT source || ' ' || area_name FROM main.repeat_flag_agreement "
+            "QUALIFY row_number() OVER (PARTITION BY source, area_code "
+            "ORDER BY period_month DESC) = 1 AND has_full_history AND disagreement_pct > ?",
+            [DISAGREEMENT_WARN_PCT],
+        ).fetchall()
+    finally:
+        con.close()
+    assert overall["dv_incidents"] < 1.0 and 0.5 < overall["marac_cases"] < 5.0, overall
+    warned = [line for line in printed if CHECK_NAME in line]
+    if notable:
+        (line,) = warned
+        assert line.startswith("  warning: check repeat_flag_agreement:"), line
+        assert all(name in line for (name,) in notable), (line, notable)
+    else:
+        assert warned == [], warned
 
     # the pseudonym key was applied: no raw victim reference of the demo's files is stored
     raw_refs: set[bytes] = set()
