@@ -1,8 +1,9 @@
 """Superset's asset export format (the unzipped bundle of /api/v1/assets/import/).
 
 Builders only: a database, a dataset with its columns and metrics, the chart kinds the
-dashboards use (raw and aggregate tables, ECharts time series, pivot tables), native
-filters, a dashboard's layout, and the rendering of all of it into YAML files. What the
+dashboards use (raw and aggregate tables, ECharts time series, a line with a shaded
+interval, pivot tables), native filters, a dashboard's layout (charts and markdown text),
+and the rendering of all of it into YAML files. What the
 dashboards show is declared in superset/dashboards/; nothing here names a dataset, a
 chart or a measure.
 
@@ -399,6 +400,59 @@ def timeseries(
     return Chart(name, viz, ds, params, query, description)
 
 
+#: Superset's ECharts time series draw the metrics labelled `<series>__yhat_lower` and
+#: `<series>__yhat_upper` as a band, in the colour of the series `<series>`, around its
+#: points (then drawn as dots: a forecast's observations and confidence band; the tooltip
+#: shows "(lower, upper)" beside the value).
+BAND_LOWER, BAND_UPPER = "__yhat_lower", "__yhat_upper"
+
+
+def adhoc_metric(label: str, sql: str) -> dict[str, Any]:
+    """A SQL metric of one chart, shown as `label`."""
+    return {
+        "expressionType": "SQL",
+        "sqlExpression": sql,
+        "label": label,
+        "hasCustomLabel": True,
+        "optionName": f"metric_{uid('metric', f'{label}:{sql}')[:8]}",
+    }
+
+
+def interval_line(
+    name: str,
+    ds: str,
+    x: str,
+    value: tuple[str, str],
+    lower_sql: str,
+    upper_sql: str,
+    others: list[tuple[str, str]],
+    filters: list[dict[str, Any]],
+    description: str,
+    y_format: str = ",.1f",
+    y_title: str = "",
+) -> Chart:
+    """An ECharts chart by month of `value` (label, SQL) as dots with its interval
+    (`lower_sql` to `upper_sql`) shaded around them, and a line for each of `others`
+    (label, SQL)."""
+    label, sql = value
+    metrics = [
+        adhoc_metric(label, sql),
+        adhoc_metric(f"{label}{BAND_LOWER}", lower_sql),
+        adhoc_metric(f"{label}{BAND_UPPER}", upper_sql),
+        *(adhoc_metric(lbl, expr) for lbl, expr in others),
+    ]
+    chart = timeseries(name, "echarts_timeseries_line", ds, x, True, [], "", filters, description)
+    chart.params.update(
+        metrics=metrics,
+        y_axis_format=y_format,
+        y_axis_title=y_title,
+        x_axis_time_format="%b %y",
+        opacity=0.2,
+    )
+    chart.query.update(metrics=metrics, orderby=[[metrics[0], False]])
+    return chart
+
+
 def pivot(
     name: str,
     ds: str,
@@ -480,13 +534,14 @@ class NativeFilter:
         }
 
 
-#: A dashboard row: (chart name, width of 12, height) for each chart, left to right.
+#: A dashboard row: (chart or markdown name, width of 12, height) for each, left to right.
 Row = list[tuple[str, int, int]]
 
 
 @dataclass
 class Dashboard:
-    """A dashboard: its charts, their layout (rows top to bottom) and its filters."""
+    """A dashboard: its charts, their layout (rows top to bottom) and its filters.
+    `markdown` names blocks of markdown text the layout places like charts."""
 
     title: str
     slug: str
@@ -494,6 +549,7 @@ class Dashboard:
     charts: list[Chart]
     layout: list[Row]
     filters: list[NativeFilter]
+    markdown: dict[str, str] = field(default_factory=dict)
 
     @property
     def uuid(self) -> str:
@@ -520,6 +576,17 @@ class Dashboard:
                 "meta": {"background": "BACKGROUND_TRANSPARENT"},
             }
             for name, width, height in row:
+                if name in self.markdown:
+                    mid = f"MARKDOWN-{uid('markdown', f'{self.slug}:{name}')[:8]}"
+                    position[row_id]["children"].append(mid)
+                    position[mid] = {
+                        "type": "MARKDOWN",
+                        "id": mid,
+                        "children": [],
+                        "parents": ["ROOT_ID", "GRID_ID", row_id],
+                        "meta": {"width": width, "height": height, "code": self.markdown[name]},
+                    }
+                    continue
                 chart = charts[name]
                 cid = f"CHART-{chart.uuid[:8]}"
                 position[row_id]["children"].append(cid)
@@ -536,7 +603,7 @@ class Dashboard:
                         "sliceName": name,
                     },
                 }
-        in_dash = [chart_ids[n] for row in self.layout for n, _, _ in row]
+        in_dash = [chart_ids[n] for row in self.layout for n, _, _ in row if n in charts]
         native = []
         for f in self.filters:
             spec = f.to_yaml(chart_ids)

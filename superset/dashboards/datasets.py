@@ -1,10 +1,12 @@
 """The serving database and the datasets every dashboard is built on.
 
 `scorecard` (the published dbt model), `scorecard_fy_compare` (its two latest financial
-years by month of the FY) and `crime_by_lsoa` (serving table crime_by_lsoa_month).
-The scorecard's columns, their types and descriptions come from the dbt model's
-contract (dbt_project/models/**/scorecard.yml, `data_type` and `description`), their
-one home; this module adds the report's labels and the calculated columns.
+years by month of the FY), `crime_by_lsoa` (serving table crime_by_lsoa_month), and the
+domestic abuse marts `marac_cases_by_agency` and `repeat_flag_agreement`.
+The columns of a published dbt model, their types and descriptions come from its
+contract (dbt_project/models/**/<model>.yml, `data_type` and `description`), their one
+home; this module adds the report's labels and the calculated columns. Every dataset has
+`area_code`, so the row-level security of superset/security/rls.yaml restricts it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,24 @@ VERBOSE = {
     "target": "Target",
     "rag": "RAG",
     "rag_reason": "RAG reason",
+    "denominator": "Denominator",
+    "value_last_year": "Last year",
+    "ci_lower": "95% CI lower",
+    "ci_upper": "95% CI upper",
+    "referring_agency": "Referring agency",
+    "cases": "Cases",
+    "repeat_cases": "Repeat cases",
+    "source": "Source",
+    "events": "Events",
+    "flagged_repeats": "Flagged repeats",
+    "derived_repeats": "Derived repeats",
+    "both_repeats": "Both",
+    "flagged_only": "Flagged only",
+    "derived_only": "Derived only",
+    "disagreements": "Disagreements",
+    "disagreement_pct": "Disagreement %",
+    "history_months": "Months of history",
+    "has_full_history": "Full history",
 }
 
 ARROW_SQL = (
@@ -111,14 +131,96 @@ def clean(text: Any) -> str:
     return " ".join(str(text or "").split())
 
 
-def scorecard_contract() -> list[tuple[str, str, str | None]]:
-    """(name, type, description) of every column of the scorecard, from dbt."""
+def contract(model: str) -> list[tuple[str, str, str | None]]:
+    """(name, type, description) of every column of a published dbt model."""
     out = []
-    for c in dbt_model("scorecard").get("columns", []):
+    for c in dbt_model(model).get("columns", []):
         if not c.get("data_type"):
-            raise LookupError(f"scorecard.yml: column {c['name']} has no data_type")
+            raise LookupError(f"{model}.yml: column {c['name']} has no data_type")
         out.append((c["name"], str(c["data_type"]).upper(), clean(c.get("description")) or None))
     return out
+
+
+def scorecard_contract() -> list[tuple[str, str, str | None]]:
+    """(name, type, description) of every column of the scorecard, from dbt."""
+    return contract("scorecard")
+
+
+MONTH_LABEL = col(
+    "month_label",
+    "VARCHAR",
+    expression="strftime(period_month, '%Y-%m')",
+    verbose="Month (YYYY-MM)",
+    description="Reporting month as YYYY-MM.",
+)
+
+
+def mart_dataset(
+    model: str, calculated: list[dict[str, Any]], metrics: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A physical dataset of a published dbt model: its contract's columns, the
+    `calculated` ones, and its description from dbt."""
+    cols = [col(n, t, description=d, is_dttm=n == "period_month") for n, t, d in contract(model)]
+    return dataset(
+        model,
+        database_name=DB_NAME,
+        sql=None,
+        columns=cols + calculated,
+        metrics=metrics,
+        description=f"{clean(dbt_model(model).get('description'))} (dbt model `{model}`)",
+    )
+
+
+def domestic_abuse_datasets() -> list[dict[str, Any]]:
+    by_agency = mart_dataset(
+        "marac_cases_by_agency",
+        [MONTH_LABEL],
+        [
+            metric("total_cases", "SUM(cases)", "Cases", ",d", "Cases heard at MARAC."),
+            metric(
+                "total_repeat_cases",
+                "SUM(repeat_cases)",
+                "Repeat cases",
+                ",d",
+                "Of them, cases flagged as repeats.",
+            ),
+            metric(
+                "repeat_share",
+                "100.0 * SUM(repeat_cases) / NULLIF(SUM(cases), 0)",
+                "Repeats %",
+                ",.1f",
+                "Repeat cases as a share of the cases heard, in %.",
+            ),
+        ],
+    )
+    agreement = mart_dataset(
+        "repeat_flag_agreement",
+        [
+            MONTH_LABEL,
+            col(
+                "full_history_label",
+                "VARCHAR",
+                expression=(
+                    "CASE WHEN has_full_history THEN 'Yes' "
+                    "ELSE printf('No (%d of 12 months)', history_months) END"
+                ),
+                verbose="Full history",
+                description="Yes when the 12 months before have files loaded (the derived "
+                "repeat sees a whole year); otherwise how many of them have.",
+            ),
+        ],
+        [
+            metric("total_events", "SUM(events)", "Events", ",d", "Incidents or cases."),
+            metric(
+                "disagreement_share",
+                "100.0 * SUM(disagreements) / NULLIF(SUM(events), 0)",
+                "Disagreement %",
+                ",.1f",
+                "Events on which the partner's flag and the derived repeat disagree, in %.",
+            ),
+        ],
+    )
+    return [by_agency, agreement]
 
 
 def scorecard_columns() -> list[dict[str, Any]]:
@@ -224,4 +326,4 @@ def build_datasets() -> list[dict[str, Any]]:
         metrics=COMMON_METRICS[:1],
         description="Crime counts by LSOA and month (serving table crime_by_lsoa_month).",
     )
-    return [scorecard, fy_compare, lsoa]
+    return [scorecard, fy_compare, lsoa, *domestic_abuse_datasets()]

@@ -1,7 +1,9 @@
 """One real Superset server for the whole Superset test session, on real parts.
 
 The session builds its data folder with the real pipeline: demo extracts for two full
-financial years (``ingest.demo.generate``) into ``<data>/landing``, then
+financial years (``demo.generate``: every source the demo writes, among them the police
+crime and street files and the domestic abuse incidents and MARAC cases files, which the
+build must load without a rejection) into ``<data>/landing``, then
 ``python -m orchestration.build`` (ingest, dbt build, publish) writes
 ``<data>/warehouse.duckdb`` (the working file with the raw tables a dashboard user must
 never reach) and publishes ``<data>/serving.duckdb``. The server is then started by
@@ -21,6 +23,7 @@ DBT_* variables (``clean_environ``).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -48,9 +51,11 @@ DEMO_LOGINS = {
     "analyst": "analyst",
 }
 MK, MEDWAY = "E22000307", "E22000143"
-DASHBOARDS = {"Community safety overview", "Crime"}
+DASHBOARDS = {"Community safety overview", "Crime", "Domestic abuse and MARAC"}
 # Two full financial years, so every this-FY-against-last-FY chart has both lines.
 DEMO_START, DEMO_END = "2024-04", "2026-03"
+#: Sources whose demo files the session's build must load, every file, none rejected.
+LOADED_SOURCES = ("police_crime", "police_street", "dv_incidents", "marac_cases")
 BUILD_TIMEOUT_SECONDS = 900
 
 
@@ -147,6 +152,20 @@ def run_build(env: dict[str, str], log: Path) -> str:
     return output
 
 
+def assert_sources_loaded(output: str, sources: tuple[str, ...] = LOADED_SOURCES) -> None:
+    """The build's ingest line of each source: files loaded, none rejected."""
+    for source in sources:
+        found = re.search(
+            rf"^ingest {source}: (\d+) file\(s\): (\d+) loaded, \d+ skipped "
+            r"\(already loaded\), (\d+) rejected",
+            output,
+            re.MULTILINE,
+        )
+        assert found, f"the build loaded no {source} file:\n{output[-3000:]}"
+        files, loaded, rejected = map(int, found.groups())
+        assert files > 0 and loaded == files and rejected == 0, found.group(0)
+
+
 def start_superset(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
     """superset/serve.py (what `make up` runs) in its own process group, output to `log`."""
     with log.open("w") as fh:
@@ -195,6 +214,7 @@ def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supers
         generate(landing, start=DEMO_START, end=DEMO_END)
         output = run_build(env, data / "build-1.log")
         assert "Superset not running: skipped" in output, output[-3000:]
+        assert_sources_loaded(output)
         assert warehouse.is_file() and serving.is_file()
     else:
         shutil.copyfile(os.environ["CSP_TEST_SERVING"], serving)

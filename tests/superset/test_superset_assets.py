@@ -88,7 +88,7 @@ def test_objects_link_by_uuid():
         assert used and used <= set(charts), dash["dashboard_title"]
         for f in dash["metadata"]["native_filter_configuration"]:
             assert all(t["datasetUuid"] in datasets for t in f["targets"])
-    assert titles == {"Community safety overview", "Crime"}
+    assert titles == {"Community safety overview", "Crime", "Domestic abuse and MARAC"}
     uuids = [x["uuid"] for k in ("databases", "datasets", "charts", "dashboards") for x in load(k)]
     assert len(uuids) == len(set(uuids))
 
@@ -154,6 +154,88 @@ def test_rates_per_1000_are_the_measures_with_rate_per_1000():
     per_1000 = [r["measure_code"] for r in catalogue() if r["rate_per"] == "1000"]
     assert per_1000
     assert measure_codes(chart("Rates per 1,000 by month")) == per_1000
+
+
+def dashboard(slug: str, assets: Path = ASSETS) -> dict:
+    (found,) = [d for d in load("dashboards", assets) if d["slug"] == slug]
+    return found
+
+
+def dashboard_charts(slug: str, assets: Path = ASSETS) -> list[dict]:
+    """The charts of the dashboard, in layout order."""
+    by_uuid = {c["uuid"]: c for c in load("charts", assets)}
+    position = dashboard(slug, assets)["position"]
+    return [
+        by_uuid[v["meta"]["uuid"]]
+        for v in position.values()
+        if isinstance(v, dict) and v.get("type") == "CHART"
+    ]
+
+
+def equal_filter(c: dict, col: str):
+    (value,) = [
+        f["comparator"]
+        for f in c["params"]["adhoc_filters"]
+        if f["subject"] == col and f["operator"] == "=="
+    ]
+    return value
+
+
+def test_domestic_abuse_charts_are_the_catalogues_domain_measures():
+    """One this-FY-against-last chart per count of domain domestic_abuse, one rate with its
+    interval per proportion, in report order; every chart at CSP level."""
+    rows = [r for r in catalogue() if r["domain"] == "domestic_abuse"]
+    counts = [r["measure_code"] for r in rows if r["method"] == "count"]
+    proportions = [r["measure_code"] for r in rows if r["method"] == "ytd_proportion"]
+    assert len(counts) >= 2 and len(proportions) >= 3
+    charts = dashboard_charts("domestic-abuse")
+    on_scorecard = [c for c in charts if c["params"]["datasource"].startswith("__scorecard")]
+    fy = [c for c in on_scorecard if c["params"]["datasource"] == "__scorecard_fy_compare__"]
+    assert [equal_filter(c, "measure_code") for c in fy] == counts
+    assert all(c["params"]["groupby"] == ["fy_position"] for c in fy)
+    bands = [c for c in on_scorecard if "(cumulative, 95% interval)" in c["slice_name"]]
+    assert [equal_filter(c, "measure_code") for c in bands] == proportions
+    (table,) = [c for c in charts if c["slice_name"] == "Domestic abuse rates with 95% intervals"]
+    assert measure_codes(table) == proportions
+    assert all(equal_filter(c, "area_type") == "csp" for c in on_scorecard if c is not table)
+
+
+def test_a_rate_is_drawn_with_its_interval_shaded():
+    """Superset shades `<series>__yhat_lower` to `<series>__yhat_upper` around `<series>`:
+    the rate, its Wilson interval and last year's rate, the same in params and query."""
+    bands = [
+        c
+        for c in dashboard_charts("domestic-abuse")
+        if "(cumulative, 95% interval)" in c["slice_name"]
+    ]
+    assert len(bands) == 3
+    for c in bands:
+        metrics = c["params"]["metrics"]
+        (query,) = json.loads(c["query_context"])["queries"]
+        assert query["metrics"] == metrics
+        sql = {m["label"]: m["sqlExpression"] for m in metrics}
+        assert sql == {
+            "Cumulative rate": "MAX(value)",
+            "Cumulative rate__yhat_lower": "MAX(ci_lower)",
+            "Cumulative rate__yhat_upper": "MAX(ci_upper)",
+            "Same month last FY": "MAX(value_last_year)",
+        }, c["slice_name"]
+        assert c["params"]["x_axis"] == "period_month"
+
+
+def test_domestic_abuse_notes_explain_the_official_figure():
+    dash = dashboard("domestic-abuse")
+    (notes,) = [
+        v for v in dash["position"].values() if isinstance(v, dict) and v.get("type") == "MARKDOWN"
+    ]
+    text = notes["meta"]["code"]
+    assert "official figure" in text and "Full history" in text and "95%" in text
+    row = dash["position"][notes["parents"][-1]]
+    names = [dash["position"][cid]["meta"].get("sliceName") for cid in row["children"]]
+    assert "Repeat flag against derived repeat, by CSP and month" in names
+    # The month filter narrows the rates table only.
+    (month,) = [f for f in dash["metadata"]["native_filter_configuration"] if f["name"] == "Month"]
+    assert len(month["chartsInScope"]) == 1
 
 
 NEW_CODE = "assault_with_injury_8n"

@@ -79,7 +79,8 @@ def area_query(admin: Client, chart_id: int) -> dict:
     chart = admin.req("GET", f"/api/v1/chart/{chart_id}")["result"]
     qc = json.loads(chart["query_context"])
     for query in qc["queries"]:
-        query["columns"] = [*query["columns"], "area_code", "area_name"]
+        extra = [c for c in ("area_code", "area_name") if c not in query["columns"]]
+        query["columns"] = [*query["columns"], *extra]
     return qc
 
 
@@ -100,6 +101,77 @@ def test_a_csp_manager_sees_only_their_csp(superset_server, admin, dashboard_cha
         assert areas_seen(medway, qc) == {MEDWAY}, chart["slice_name"]
         # The saved chart, as the dashboard shows it, also answers the manager.
         assert chart_data(mk, chart["id"])["rowcount"] > 0
+
+
+def test_every_dataset_is_restricted_per_csp(admin):
+    """Each CSP's rule covers every dataset of the assets, the domestic abuse marts too."""
+    datasets = {
+        d["table_name"]: d["id"] for d in admin.list_all("/api/v1/dataset/", ["id", "table_name"])
+    }
+    assert {"marac_cases_by_agency", "repeat_flag_agreement"} <= set(datasets)
+    rules = {
+        r["name"]: {t["id"] for t in r["tables"]}
+        for r in admin.list_all("/api/v1/rowlevelsecurity/")
+    }
+    for code in (MK, MEDWAY):
+        (tables,) = [t for name, t in rules.items() if name.endswith(f"({code})")]
+        assert tables == set(datasets.values()), code
+
+
+def serving_sum(serving, sql: str, area_code: str) -> int:
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        return con.execute(sql, {"area": area_code}).fetchone()[0]
+    finally:
+        con.close()
+
+
+def named_chart(dashboard_charts, title: str, name: str) -> dict:
+    (chart,) = [c for c in dashboard_charts[title] if c["slice_name"] == name]
+    return chart
+
+
+DA = "Domestic abuse and MARAC"
+
+
+def test_mk_domestic_abuse_figures_are_mk_figures(superset_server, dashboard_charts):
+    """Through the saved charts, the Milton Keynes manager's MARAC cases by agency and
+    repeat-flag notes add up to the serving file's Milton Keynes rows, and Medway's to
+    Medway's."""
+    serving = superset_server.serving_path
+    agency = named_chart(dashboard_charts, DA, "MARAC cases by referring agency")
+    notes = named_chart(
+        dashboard_charts, DA, "Repeat flag against derived repeat, by CSP and month"
+    )
+    for user, code in (("mk_manager", MK), ("medway_manager", MEDWAY)):
+        client = superset_server.client(user)
+        cases = sum(r["total_cases"] for r in chart_data(client, agency["id"])["data"])
+        assert cases == serving_sum(
+            serving,
+            "SELECT sum(cases) FROM main.marac_cases_by_agency WHERE area_code = $area",
+            code,
+        )
+        rows = chart_data(client, notes["id"])["data"]
+        assert sum(r["events"] for r in rows) == serving_sum(
+            serving,
+            "SELECT sum(events) FROM main.repeat_flag_agreement WHERE area_code = $area",
+            code,
+        )
+        assert {r["source"] for r in rows} == {"dv_incidents", "marac_cases"}
+
+
+def test_a_rate_comes_with_its_interval(superset_server, dashboard_charts):
+    """Each rate chart answers the rate inside its 95% interval, and last year's rate."""
+    mk = superset_server.client("mk_manager")
+    charts = [c for c in dashboard_charts[DA] if "(cumulative, 95% interval)" in c["slice_name"]]
+    assert len(charts) == 3
+    for chart in charts:
+        rows = [r for r in chart_data(mk, chart["id"])["data"] if r["Cumulative rate"] is not None]
+        assert rows, chart["slice_name"]
+        for r in rows:
+            low, high = r["Cumulative rate__yhat_lower"], r["Cumulative rate__yhat_upper"]
+            assert 0 <= low <= r["Cumulative rate"] <= high <= 100, (chart["slice_name"], r)
+        assert any(r["Same month last FY"] is not None for r in rows), chart["slice_name"]
 
 
 def all_crime_two_fys(serving, area_code: str | None = None) -> int:
