@@ -143,12 +143,12 @@ def test_police_crime_alone_publishes_and_police_street_measures_are_no_data(
 def test_no_contracted_source_publishes_an_empty_scorecard(csp_env, landing, capsys):
     """Only a partner with no ingest contract yet has sent a file: nothing to load, every
     raw table exists and is empty, the scorecard published is empty ("no data")."""
-    folder = landing / "dv_incidents"
+    folder = landing / "fire_incidents"
     folder.mkdir(parents=True)
-    (folder / "2024-01-x.csv").write_text("incident_ref,date\nD1,2024-01-03\n")
+    (folder / "2024-01-x.csv").write_text("incident_ref,incident_datetime\nF1,2024-01-03\n")
 
     out = _build(capsys)
-    assert "no ingest contract yet: 1 folder(s)" in out and "dv_incidents" in out
+    assert "no ingest contract yet: 1 folder(s)" in out and "fire_incidents" in out
     assert "no partner data yet: the scorecard is empty" in out
 
     serving = csp_env / "serving.duckdb"
@@ -167,7 +167,7 @@ def test_no_contracted_source_publishes_an_empty_scorecard(csp_env, landing, cap
     # every contract's raw table exists, empty: the partners that send later just add rows
     wh = duckdb.connect(str(csp_env / "warehouse.duckdb"), read_only=True)
     try:
-        for source in ("police_crime", "police_street"):
+        for source in ("police_crime", "police_street", "dv_incidents", "marac_cases"):
             assert wh.execute(f"SELECT count(*) FROM raw.{source}").fetchone()[0] == 0
     finally:
         wh.close()
