@@ -93,8 +93,22 @@ def _warehouse(
                 [lsoa_rows],
             )
     con.execute(
+        "CREATE OR REPLACE TABLE main_marts.marac_cases_by_agency AS SELECT 'csp' AS area_type, "
+        "'E22000307' AS area_code, DATE '2024-01-01' AS period_month, "
+        "'Police' AS referring_agency, 3::BIGINT AS cases, 1::BIGINT AS repeat_cases"
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE main_marts.repeat_flag_agreement AS SELECT "
+        "'marac_cases' AS source, 'E22000307' AS area_code, DATE '2024-01-01' AS period_month, "
+        "3::BIGINT AS events, 1::BIGINT AS disagreements"
+    )
+    con.execute(
         "CREATE OR REPLACE TABLE main_marts.fct_crime AS "
         "SELECT 'c1' AS crime_ref, 'v1' AS victim_ref, 'E22000307' AS area_code"
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE main_marts.fct_marac_case AS "
+        "SELECT 'm1' AS case_ref, 'v1' AS victim_ref, 'E22000307' AS csp_code"
     )
     con.close()
     return path
@@ -124,10 +138,12 @@ def test_publish_copies_aggregates_only(tmp_path: Path):
         "dim_area": 1,
         "dim_date": 1,
         "crime_by_lsoa_month": 2,
+        "marac_cases_by_agency": 1,
+        "repeat_flag_agreement": 1,
     }
     tables = _tables(serving)
     assert {"scorecard", "dim_area", "dim_date", "crime_by_lsoa_month"} <= tables
-    assert "fct_crime" not in tables
+    assert "fct_crime" not in tables and "fct_marac_case" not in tables
     con = duckdb.connect(str(serving), read_only=True)
     try:
         columns = [r[0] for r in con.execute("DESCRIBE main.crime_by_lsoa_month").fetchall()]
