@@ -160,16 +160,21 @@ def _load_references(
             f"{seed.resolve()}|{seed_col}|{stat.st_size}|{stat.st_mtime_ns}".encode()
         ).hexdigest()[:16]
         name = f"_ref_{version}"
+        tables[col.name] = name
+        made = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
+        ).fetchone()[0]
+        if made:  # (CREATE ... IF NOT EXISTS AS would still read the seed every time)
+            continue
         # blank seed values are left out: one NULL would make every `NOT IN` unknown and
         # so let every value pass
         con.execute(
-            f"""CREATE TEMP TABLE IF NOT EXISTS {name} AS
+            f"""CREATE TEMP TABLE {name} AS
                 SELECT DISTINCT value FROM (
                     SELECT NULLIF(trim({_quote_ident(seed_col)}), '') AS value
                     FROM read_csv({_sql_str(str(seed))}, header = true, all_varchar = true))
                 WHERE value IS NOT NULL"""
         )
-        tables[col.name] = name
     return tables, warnings
 
 
