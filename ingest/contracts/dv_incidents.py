@@ -76,8 +76,6 @@ CONTRACT = Contract(
     ),
     formats=("csv", "xlsx"),
     notes=(
-        "A newer file for the same month and CSP replaces the earlier rows; the earlier rows "
-        "are kept in `raw.dv_incidents__superseded`.",
         "The repeat flag is the official figure; the warehouse also derives a repeat from the "
         "pseudonymised `victim_ref` (another incident within 12 months, in any file) and "
         "reports where the two disagree (`repeat_flag_agreement`).",

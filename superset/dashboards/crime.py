@@ -29,6 +29,8 @@ from assets_format import (
 )
 from catalogue import Measure, codes, in_domain
 
+from dashboards.charts import csp_only, fy_line
+
 TITLE = "Crime"
 SLUG = "crime"
 
@@ -50,20 +52,10 @@ PPV_AND_SAC = "Public place violence and SAC by month"
 BY_LSOA = "Crime by LSOA"
 
 
-def csp_only() -> list[dict]:
-    return [simple_filter("area_type", "==", "csp")]
-
-
-def fy_line(name: str, measure: Measure) -> Chart:
-    return timeseries(
+def fy_count(name: str, measure: Measure) -> Chart:
+    return fy_line(
         name,
-        "echarts_timeseries_line",
-        "scorecard_fy_compare",
-        "fy_month_label",
-        False,
-        ["fy_position"],
-        "total_count",
-        [simple_filter("measure_code", "==", measure.measure_code), *csp_only()],
+        measure,
         f"Monthly count of {measure.measure_name.lower()} in this financial year against "
         "the same month of last year.",
     )
@@ -91,9 +83,9 @@ def build(measures: list[Measure]) -> Dashboard:
     per_1000 = [m for m in measures if m.rate_per == 1000]
     by_code = {m.measure_code: m for m in measures}
     charts = [
-        fy_line(ALL_CRIME_FY, by_code[ALL_CRIME]),
-        fy_line(SAC_FY, by_code[SAC]),
-        fy_line(PPV_FY, by_code[PUBLIC_PLACE_VIOLENCE]),
+        fy_count(ALL_CRIME_FY, by_code[ALL_CRIME]),
+        fy_count(SAC_FY, by_code[SAC]),
+        fy_count(PPV_FY, by_code[PUBLIC_PLACE_VIOLENCE]),
         pivot(
             EVERY_MEASURE,
             "scorecard_fy_compare",

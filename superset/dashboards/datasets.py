@@ -141,18 +141,17 @@ def contract(model: str) -> list[tuple[str, str, str | None]]:
     return out
 
 
-def scorecard_contract() -> list[tuple[str, str, str | None]]:
-    """(name, type, description) of every column of the scorecard, from dbt."""
-    return contract("scorecard")
+def calculated_columns(*names: str) -> list[dict[str, Any]]:
+    """The calculated columns of CALCULATED (all of them when no name is given)."""
+    return [
+        col(n, "VARCHAR", expression=e, verbose=v, description=d)
+        for n, e, v, d in CALCULATED
+        if not names or n in names
+    ]
 
 
-MONTH_LABEL = col(
-    "month_label",
-    "VARCHAR",
-    expression="strftime(period_month, '%Y-%m')",
-    verbose="Month (YYYY-MM)",
-    description="Reporting month as YYYY-MM.",
-)
+#: the month as YYYY-MM, on every dataset with period_month (the same column everywhere)
+(MONTH_LABEL,) = calculated_columns("month_label")
 
 
 def mart_dataset(
@@ -226,10 +225,9 @@ def domestic_abuse_datasets() -> list[dict[str, Any]]:
 def scorecard_columns() -> list[dict[str, Any]]:
     cols = [
         col(n, t, description=d, is_dttm=n in ("period_month", "loaded_at"))
-        for n, t, d in scorecard_contract()
+        for n, t, d in contract("scorecard")
     ]
-    cols += [col(n, "VARCHAR", expression=e, verbose=v, description=d) for n, e, v, d in CALCULATED]
-    return cols
+    return cols + calculated_columns()
 
 
 def serving_database() -> dict[str, Any]:
@@ -248,7 +246,7 @@ def serving_database() -> dict[str, Any]:
 
 
 def build_datasets() -> list[dict[str, Any]]:
-    desc = {n: d for n, _, d in scorecard_contract()}
+    desc = {n: d for n, _, d in contract("scorecard")}
     scorecard = dataset(
         "scorecard",
         database_name=DB_NAME,
@@ -306,13 +304,7 @@ def build_datasets() -> list[dict[str, Any]]:
         col("measure_code", "VARCHAR", description=desc["measure_code"]),
         col("measure_name", "VARCHAR", description=desc["measure_name"]),
         col("count", "BIGINT", description="Count in the LSOA and month."),
-        col(
-            "month_label",
-            "VARCHAR",
-            expression="strftime(period_month, '%Y-%m')",
-            verbose="Month (YYYY-MM)",
-            description="Reporting month as YYYY-MM.",
-        ),
+        MONTH_LABEL,
     ]
     lsoa = dataset(
         "crime_by_lsoa",

@@ -33,6 +33,8 @@ from assets_format import (
 )
 from catalogue import Measure, codes, in_domain
 
+from dashboards.charts import csp_only, fy_line, of_measure
+
 TITLE = "Domestic abuse and MARAC"
 SLUG = "domestic-abuse"
 
@@ -70,14 +72,6 @@ loaded, the derived repeat cannot see a whole year.
 """
 
 
-def csp_only() -> list[dict]:
-    return [simple_filter("area_type", "==", "csp")]
-
-
-def of_measure(measure: Measure) -> list[dict]:
-    return [simple_filter("measure_code", "==", measure.measure_code), *csp_only()]
-
-
 def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
@@ -90,16 +84,10 @@ def interval_name(measure: Measure) -> str:
     return f"{measure.measure_name} (cumulative, 95% interval)"
 
 
-def fy_line(measure: Measure) -> Chart:
-    return timeseries(
+def fy_count(measure: Measure) -> Chart:
+    return fy_line(
         fy_name(measure),
-        "echarts_timeseries_line",
-        "scorecard_fy_compare",
-        "fy_month_label",
-        False,
-        ["fy_position"],
-        "total_count",
-        of_measure(measure),
+        measure,
         f"{measure.description} Monthly count in this financial year against the same "
         "month of last year.",
     )
@@ -133,7 +121,7 @@ def build(measures: list[Measure]) -> Dashboard:
     proportions = [m for m in domain if m.method == PROPORTION]
     if not counts or not proportions:
         raise LookupError(f"the catalogue has no count or no proportion of domain {DOMAIN}")
-    charts = [fy_line(m) for m in counts] + [rate_with_interval(m) for m in proportions]
+    charts = [fy_count(m) for m in counts] + [rate_with_interval(m) for m in proportions]
     charts += [
         table_raw(
             RATES_TABLE,

@@ -6,8 +6,10 @@ this module names no measure.
 
 from __future__ import annotations
 
-from assets_format import Dashboard, NativeFilter, simple_filter, table_agg, table_raw
+from assets_format import Dashboard, NativeFilter, table_agg, table_raw
 from catalogue import Measure
+
+from dashboards.charts import csp_only
 
 TITLE = "Community safety overview"
 SLUG = "community-safety-overview"
@@ -31,14 +33,13 @@ SCORECARD_COLUMNS = [
 
 
 def build(measures: list[Measure]) -> Dashboard:
-    csp_only = [simple_filter("area_type", "==", "csp")]
     charts = [
         table_raw(
             SCORECARD,
             "scorecard",
             SCORECARD_COLUMNS,
             [("display_order", True)],
-            csp_only,
+            csp_only(),
             "The monthly report's scorecard: count, rate, YTD, change YTD with the "
             "monthly direction, previous month, target and RAG for each measure.",
             column_config={
@@ -55,7 +56,7 @@ def build(measures: list[Measure]) -> Dashboard:
             "scorecard",
             ["measure_name"],
             ["ytd_change"],
-            csp_only,
+            csp_only(),
             "YTD change % of each measure against the same period last year.",
             row_limit=100,
         ),
@@ -66,7 +67,7 @@ def build(measures: list[Measure]) -> Dashboard:
             "CSP",
             "area_name",
             "scorecard",
-            pre_filter=csp_only,
+            pre_filter=csp_only(),
             description="Community Safety Partnership",
         ),
         NativeFilter(

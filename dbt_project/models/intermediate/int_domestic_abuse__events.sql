@@ -80,8 +80,7 @@ with_previous as (
 derived as (
 
     select
-        * exclude (previous_event_date),
-        previous_event_date,
+        *,
         coalesce(previous_event_date >= event_date - interval 12 month, false)
             as is_repeat_derived
     from with_previous
