@@ -266,14 +266,30 @@ ASB_CATEGORIES = {
 }
 
 
+#: The CSP whose council sends no ASB return for the last two months of the range (its
+#: system is being replaced), so a source is overdue for one partner and scope.
+ASB_LATE_CSP = "E22000143"  # Medway
+
+
 def write_asb_council(ctx: Context, csp: DemoCsp) -> None:
     """Council exports: UTF-8 with BOM and CRLF. One month is restated: fly-tipping reports
-    logged late by the clearance contractor are backdated into it (seed 000)."""
+    logged late by the clearance contractor are backdated into it (seed 000). One return is
+    late: Medway sends nothing for the last two months (listed in the manifest's `late`)."""
     rng = ctx.rng(ASB_COUNCIL, csp.code)
     counts = _monthly_counts(ctx, rng, 270 * ctx.size_factor(csp), 0.2, 7)
     callers, repeat = _repeat_ids(rng, int(counts.sum()), 0.3, 120)
     ci = ctx.csp_index(csp)
     restate_month = ctx.months[max(len(ctx.months) - 3, 0)] if csp == ctx.csps[0] else None
+    missing = ctx.months[-2:] if csp.code == ASB_LATE_CSP else []
+    if missing:
+        ctx.late.append(
+            {
+                "source": ASB_COUNCIL,
+                "scope": csp.code,
+                "missing_from": missing[0],
+                "reason": "council ASB system replacement: no return yet",
+            }
+        )
     pos = 0
     for month, n in zip(ctx.months, counts, strict=True):
         sl = slice(pos, pos + n)
@@ -306,6 +322,8 @@ def write_asb_council(ctx: Context, csp: DemoCsp) -> None:
         )
         name = _name(month, csp, ASB_COUNCIL)
         kw = {"encoding": "utf-8-sig", "newline": "\r\n"}
+        if month in missing:
+            continue  # generated all the same, so the other months keep their rows
         if month == restate_month:
             late = (frame.category == "fly-tipping").to_numpy() & (rng.random(n) < 0.35)
             first = frame[~late].reset_index(drop=True)

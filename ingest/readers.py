@@ -2,7 +2,8 @@
 
 CSV: UTF-8 (with or without BOM) or Windows-1252, LF or CRLF line ends, columns matched
 by header name in any order. XLSX: the first sheet, title rows above the header allowed
-(the header row is the first row that holds every contract header).
+(the header row is the first row that holds every contract header); a date cell of a DATE
+or TIMESTAMP column is read in the column's format (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS`).
 
 The bulk read is DuckDB's `read_csv` (all text, strict). Python only decodes/re-encodes
 the bytes when they are not plain UTF-8, and converts XLSX to a CSV copy.
@@ -21,12 +22,12 @@ import re
 import tempfile
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
 
-from ingest.contracts.base import Contract
+from ingest.contracts.base import Column, Contract
 
 UTF8_BOM = b"\xef\xbb\xbf"
 _CANDIDATE_DELIMITERS = (";", "\t", "|", ":")
@@ -390,14 +391,23 @@ def _drop(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
 # --------------------------------------------------------------------------- XLSX
 
 
-def _cell_text(value) -> str:
+def _cell_text(value, column: Column | None = None) -> str:
+    """A cell as the text a CSV would hold. A date cell of a DATE or TIMESTAMP column is
+    written in that column's format (a date-time cell keeps its time, to the second)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
+        if column is not None and column.type == "TIMESTAMP":
+            if value.microsecond:  # Excel stores a time as a fraction of a day: round it
+                value = (value + timedelta(microseconds=500_000)).replace(microsecond=0)
+            return value.strftime(column.datetime_format)
         if value.time() == time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
+            value = value.date()
+        else:
+            return value.isoformat(sep=" ")
     if isinstance(value, date):
+        if column is not None and column.type == "DATE":
+            return value.strftime(column.date_format)
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -459,13 +469,15 @@ def _stage_xlsx(con, contract, path: Path, data: bytes, table: str, max_errors: 
             return staged
         while header and header[-1] == "":
             header.pop()
+        by_header = contract.by_header()
+        columns = [by_header.get(h) for h in header]  # the contract column of each cell
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(header)
         width = len(header)
         pending_blank = 0
         for values in rows:
-            cells = [_cell_text(v) for v in values[:width]]
+            cells = [_cell_text(v, c) for v, c in zip(values[:width], columns, strict=False)]
             cells += [""] * (width - len(cells))
             if not any(c.strip() for c in cells):
                 pending_blank += 1  # trailing empty rows are common in sheets

@@ -14,7 +14,7 @@ import duckdb
 
 from ingest.config import Settings
 from ingest.contracts import get_contract
-from ingest.contracts.base import Column, Contract
+from ingest.contracts.base import Column, Contract, format_hint, format_pattern
 from ingest.readers import Finding, StagedFile, _drop, _quote_ident, _sql_str, stage_file
 
 MAX_ROWS_PER_CHECK = 10
@@ -76,14 +76,19 @@ def column_checks(col: Column, reference_tables: dict[str, str]) -> list[tuple[s
                 "bad number: not a whole number",
             )
         )
-    elif col.type == "DATE":
-        fmt = col.date_format
-        hint = fmt.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+    elif col.type in ("DATE", "TIMESTAMP"):
+        fmt = col.time_format
+        assert fmt is not None
+        pattern = format_pattern(fmt)
+        shape = f"NOT regexp_full_match({v}, {_sql_str(pattern)}) OR " if pattern else ""
+        what = {
+            "DATE": "date: not a valid date",
+            "TIMESTAMP": "date-time: not a valid date and time",
+        }
         checks.append(
             (
-                f"NOT regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
-                f"OR TRY_STRPTIME({v}, {_sql_str(fmt)}) IS NULL",
-                f"bad date: not a valid date in the form {hint}",
+                f"{shape}TRY_STRPTIME({v}, {_sql_str(fmt)}) IS NULL",
+                f"bad {what[col.type]} in the form {format_hint(fmt)}",
             )
         )
     elif col.type == "BOOLEAN":
@@ -289,8 +294,8 @@ def typed_select(contract: Contract) -> str:
             expr = f"CAST({v} AS DOUBLE)"
         elif col.type == "INTEGER":
             expr = f"CAST({v} AS INTEGER)"
-        elif col.type == "DATE":
-            expr = f"CAST(strptime({v}, {_sql_str(col.date_format)}) AS DATE)"
+        elif col.type in ("DATE", "TIMESTAMP"):
+            expr = f"CAST(strptime({v}, {_sql_str(col.time_format or '')}) AS {col.type})"
         else:  # BOOLEAN
             t = ", ".join(_sql_str(x) for x in col.true_values)
             fa = ", ".join(_sql_str(x) for x in col.false_values)

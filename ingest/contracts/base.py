@@ -6,10 +6,38 @@ Validation (ingest.validate), the raw table DDL (ingest.load) and the contract d
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 #: DuckDB types a contract column may have.
-TYPES = ("VARCHAR", "DOUBLE", "INTEGER", "DATE", "BOOLEAN")
+TYPES = ("VARCHAR", "DOUBLE", "INTEGER", "DATE", "TIMESTAMP", "BOOLEAN")
+
+#: How a date or date-time format's directives are written for people (messages, docs).
+_FORMAT_WORDS = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "HH", "%M": "MM", "%S": "SS"}
+#: The digits each directive matches (a format with any other directive has no pattern).
+_FORMAT_DIGITS = {"%Y": "[0-9]{4}"} | {d: "[0-9]{2}" for d in ("%m", "%d", "%H", "%M", "%S")}
+
+
+def format_hint(fmt: str) -> str:
+    """`%Y-%m-%d %H:%M:%S` as people read it: `YYYY-MM-DD HH:MM:SS`."""
+    return re.sub(r"%[A-Za-z]", lambda m: _FORMAT_WORDS.get(m.group(), m.group()), fmt)
+
+
+def format_pattern(fmt: str) -> str | None:
+    """A regular expression the whole text of a value in `fmt` matches (fixed digit counts:
+    `2024-2-3` is not `YYYY-MM-DD`), or None when `fmt` has a directive other than
+    %Y %m %d %H %M %S."""
+    parts = re.split(r"(%[A-Za-z%])", fmt)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            if part not in _FORMAT_DIGITS:
+                return None
+            out.append(_FORMAT_DIGITS[part])
+        else:
+            out.append(re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", part))
+    return "".join(out)
+
 
 #: Columns ingest adds to every raw table, after the contract's columns.
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -51,6 +79,7 @@ class Column:
     warn_blank: str | None = None  # a warning for blank values, with this explanation
     person: bool = False  # identifies a person: pseudonymised (HMAC-SHA256) at load
     date_format: str = "%Y-%m-%d"  # for DATE columns
+    datetime_format: str = "%Y-%m-%d %H:%M:%S"  # for TIMESTAMP columns
     true_values: tuple[str, ...] = ("Y",)  # for BOOLEAN columns
     false_values: tuple[str, ...] = ("N",)
     reference: tuple[str, str] | None = None  # (seed file, column) the value must exist in
@@ -58,6 +87,11 @@ class Column:
     def __post_init__(self) -> None:
         if self.type not in TYPES:
             raise ValueError(f"column {self.name}: unsupported type {self.type}")
+
+    @property
+    def time_format(self) -> str | None:
+        """The strptime format of a DATE or TIMESTAMP column's text; None for other types."""
+        return {"DATE": self.date_format, "TIMESTAMP": self.datetime_format}.get(self.type)
 
 
 @dataclass(frozen=True)
