@@ -32,11 +32,11 @@
             'words': '100 x events meeting numerator_rule / events meeting denominator_rule, both from 1 April to the period end'},
         'distinct_ytd': {'events': true, 'implemented': false,
             'words': 'distinct people (person_ref) with an event meeting numerator_rule from 1 April to the period end'},
-        'repeat_people': {'events': true, 'implemented': false,
+        'repeat_people': {'events': true, 'implemented': true,
             'words': 'distinct people (person_ref) with more than one event meeting numerator_rule in the period'},
         'sum': {'events': true, 'implemented': false,
             'words': 'sum over the period of the numerator_rule expression'},
-        'sum_of': {'events': false, 'implemented': false,
+        'sum_of': {'events': false, 'implemented': true,
             'words': 'sum of the measures listed in numerator_rule; no data when any of them has none'},
         'change_of': {'events': false, 'implemented': false,
             'words': '% change of the measure in numerator_rule against the same period last FY'},
@@ -162,7 +162,12 @@
         (and one more for a proportion's denominator_rule), each counting only its own
         sources' events; then one row per measure and group that has events (measure_code,
         source, period_month, grain..., event_count, denominator_count: NULL but for a
-        ytd_proportion). The YTD sums of a proportion are the scorecard's. -#}
+        ytd_proportion). A repeat_people measure counts the distinct people (the events'
+        person_ref) with more than one event meeting its rule in the group: it needs each
+        person's events first, so it has a scan of its own. The YTD sums of a proportion
+        are the scorecard's. -#}
+    {%- set per_event = measures | rejectattr('method', 'equalto', 'repeat_people') | list -%}
+    {%- set per_person = measures | selectattr('method', 'equalto', 'repeat_people') | list -%}
     {%- if measures | length == 0 -%}
         select null::varchar as measure_code, null::varchar as source, null::date as period_month,
             {% for g in grain %}null::varchar as {{ g }}, {% endfor %}null::bigint as event_count,
@@ -170,13 +175,16 @@
         where false
     {%- else -%}
         {%- set columns = [] -%}
-        with counted as (
+        {%- set parts = [] -%}
+        with
+        {%- if per_event %}
+        counted as (
             select
                 source,
                 period_month,
                 {% for g in grain %}{{ g }},
                 {% endfor -%}
-                {%- for m in measures %}
+                {%- for m in per_event %}
                 {%- set in_sources %}source in ({% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %}){% endset %}
                 {%- do columns.append(m.measure_code ~ '|n') %}
                 count(*) filter (where {{ in_sources }} and ({{ m.numerator_rule }}))::bigint
@@ -190,10 +198,26 @@
             from {{ events }}
             group by all
         ),
+        {%- set quoted = [] -%}
+        {%- for c in columns %}{% do quoted.append('"' ~ c ~ '"') %}{% endfor -%}
+        {%- do parts.append('select * from (unpivot counted on ' ~ (quoted | join(', ')) ~ ' into name measure_part value n)') %}
+        {%- endif %}
+        {%- for m in per_person %}
+        "people|{{ m.measure_code }}" as (
+            select source, period_month, {% for g in grain %}{{ g }}, {% endfor %}person_ref,
+                count(*) as events
+            from {{ events }}
+            where source in ({% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %})
+              and person_ref is not null
+              and ({{ m.numerator_rule }})
+            group by all
+        ),
+        {%- do parts.append('select source, period_month, ' ~ (grain | join(', ')) ~ (', ' if grain else '')
+            ~ "'" ~ m.measure_code ~ "|n' as measure_part, count(*) filter (where events > 1)::bigint as n from \"people|"
+            ~ m.measure_code ~ '\" group by all') %}
+        {%- endfor %}
         long as (
-            unpivot counted
-            on {% for c in columns %}"{{ c }}"{{ ', ' if not loop.last }}{% endfor %}
-            into name measure_part value n
+            {{ parts | join('\n            union all by name\n            ') }}
         ),
         summed as (
             select

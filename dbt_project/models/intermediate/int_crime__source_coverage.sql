@@ -5,7 +5,9 @@ select
     force_code,
     period_month,
     count(*) as events,
-    max(loaded_at) as loaded_at
+    max(loaded_at) as loaded_at,
+    -- the file loaded last for the force and month: the one that made its figures
+    arg_max(source_file, loaded_at) as source_file
 from {{ ref('int_crime__events') }}
 where force_code is not null
 group by all

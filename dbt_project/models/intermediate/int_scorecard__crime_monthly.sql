@@ -9,7 +9,7 @@ with
 
 coverage as (
 
-    select source, force_code as coverage_key, period_month, loaded_at
+    select source, force_code as coverage_key, period_month, loaded_at, source_file
     from {{ ref('int_crime__source_coverage') }}
 
 ),

@@ -22,6 +22,12 @@ areas as (
 
 ),
 
+published as (
+
+    select * from {{ ref('int_scorecard__published') }}
+
+),
+
 population as (
 
     select area_code, area_type, year, population, households from {{ ref('population') }}
@@ -194,13 +200,35 @@ final as (
         (case
             when w.is_proportion then {{ wilson_interval('w.ytd_count', 'w.ytd_denominator_count', 'upper') }}
         end)::double as ci_upper,
-        cast(null as varchar) as significance
+        cast(null as varchar) as significance,
+        -- the figure as first published (the publish history outside the warehouse); a
+        -- figure not published yet will be first reported as it is now, and its time is
+        -- stamped by the publish that publishes it
+        (case
+            when w.count_value is not null
+                then coalesce(published.first_reported_count, w.count_value)
+        end)::bigint as first_reported_count,
+        (case
+            when w.count_value is not null then published.first_reported_at
+        end)::timestamp as first_reported_at,
+        coalesce(
+            w.count_value is not null
+            and published.first_reported_count is not null
+            and published.first_reported_count != w.count_value,
+            false
+        )::boolean as is_restated,
+        w.source_file::varchar as source_file
     from with_last_year as w
     inner join measures
         on measures.measure_code = w.measure_code
     left join areas
         on areas.area_code = w.area_code
        and areas.area_type = w.area_type
+    left join published
+        on published.measure_code = w.measure_code
+       and published.area_type = w.area_type
+       and published.area_code = w.area_code
+       and published.period_month = w.period_month
 
 )
 

@@ -1,0 +1,22 @@
+-- Which periods each partner source has sent for each of its scopes, and when the period was
+-- last loaded: one row per source, scope and month with data. The crime sources are sent
+-- per force, the others per CSP. A new source adds its line here (from its events model).
+with
+
+received as (
+
+    select source, 'force' as scope_type, force_code as scope_code, period_month, loaded_at,
+        source_file
+    from {{ ref('int_crime__source_coverage') }}
+
+    {% for events in ['int_domestic_abuse__events', 'int_asb__events', 'int_fire__events'] %}
+    union all
+    select source, 'csp' as scope_type, csp_code as scope_code, period_month,
+        max(loaded_at) as loaded_at, arg_max(source_file, loaded_at) as source_file
+    from {{ ref(events) }}
+    group by all
+    {% endfor %}
+
+)
+
+select * from received
