@@ -27,6 +27,7 @@ def test_every_contract_module_is_registered() -> None:
     modules = {p.stem for p in folder.glob("*.py")} - {"__init__", "base", "common"}
     assert set(CONTRACTS) == modules
     assert {"police_street", "police_crime", "dv_incidents", "marac_cases"} <= set(CONTRACTS)
+    assert {"asb_council", "fire_incidents"} <= set(CONTRACTS)
     assert get_contract("police_street") is CONTRACTS["police_street"]
     with pytest.raises(UnknownSourceError, match="unknown source 'nope'"):
         get_contract("nope")
@@ -148,3 +149,80 @@ def test_domestic_abuse_docs_list_the_accepted_values(tmp_path: Path) -> None:
     assert "**person: pseudonymised (HMAC-SHA256 hex)**" in dv and "`Y`/`N`" in dv
     sources = (tmp_path / "_raw__sources.yml").read_text()
     assert "\"Children''s Social Care\"" in sources
+
+
+def test_council_asb_and_fire_contracts() -> None:
+    """The two partner sources the demo writes: the values the contracts accept are the
+    values the partners send (demo/partners.py writes the same)."""
+    from demo.partners import ASB_CATEGORIES, FIRE_TYPES
+
+    asb = get_contract("asb_council")
+    assert asb.key_columns == ("report_ref",) and asb.person_columns == ("caller_ref",)
+    assert asb.scope_columns == ("csp_code",) and (asb.cadence, asb.lag_days) == ("monthly", 35)
+    assert asb.period_sql == "strftime(report_date, '%Y-%m')"
+    assert asb.column("report_date").type == "DATE"
+    assert set(asb.column("category").accepted or ()) == set(ASB_CATEGORIES)
+    assert asb.column("channel").accepted == ("hotline", "online", "officer")
+    assert asb.column("risk_level").accepted == ("standard", "medium", "high")
+    assert asb.column("satisfaction").accepted == ("satisfied", "not satisfied")
+    optional = {c.name for c in asb.columns if not c.required}
+    assert optional == {"lsoa_code", "caller_ref", "satisfaction"}
+
+    fire = get_contract("fire_incidents")
+    assert fire.key_columns == ("incident_ref",) and fire.person_columns == ()
+    assert fire.scope_columns == ("csp_code",) and (fire.cadence, fire.lag_days) == ("monthly", 35)
+    assert fire.period_sql == "strftime(incident_datetime, '%Y-%m')"
+    assert fire.column("incident_datetime").type == "TIMESTAMP"
+    assert fire.column("incident_datetime").time_format == "%Y-%m-%d %H:%M:%S"
+    assert set(fire.column("incident_type").accepted or ()) == {t[0] for t in FIRE_TYPES}
+    assert set(fire.column("property_type").accepted or ()) == {p for t in FIRE_TYPES for p in t[5]}
+    assert fire.column("motive").accepted == ("deliberate", "accidental", "not known")
+    for c in (asb, fire):
+        assert c.column("csp_code").reference == ("areas.csv", "csp_code")
+        lsoa = c.column("lsoa_code")
+        assert not lsoa.required and lsoa.pattern == r"[EW]010[0-9]{5}" and lsoa.warn_blank
+
+
+def test_date_and_time_formats_are_read_and_written_alike() -> None:
+    from ingest.contracts.base import format_hint, format_pattern
+
+    assert format_hint("%Y-%m-%d %H:%M:%S") == "YYYY-MM-DD HH:MM:SS"
+    assert format_pattern("%Y-%m-%d") == "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    assert format_pattern("%d.%m.%Y") == r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}"
+    assert format_pattern("%d %b %Y") is None  # a month name: no fixed shape
+    assert Column("d", "d", type="DATE").time_format == "%Y-%m-%d"
+    assert Column("v", "v").time_format is None
+
+
+def test_timestamp_columns_are_documented_with_their_format(tmp_path: Path) -> None:
+    write_docs(tmp_path, tmp_path / "_raw__sources.yml")
+    fire = (tmp_path / "fire_incidents.md").read_text()
+    assert (
+        "| `incident_datetime` | `incident_datetime` | TIMESTAMP | yes | `YYYY-MM-DD HH:MM:SS` |"
+        in (fire)
+    )
+    assert "    incident_datetime TIMESTAMP,\n" in fire
+    asb = (tmp_path / "asb_council.md").read_text()
+    assert "- Person fields (pseudonymised at load): `caller_ref`" in asb
+
+
+def test_dbt_sources_carry_each_contracts_cadence_as_meta() -> None:
+    """A model says which partner is overdue from graph.sources: each raw table's
+    `config: meta:` (dbt 1.10+) has the contract's title, publisher, cadence, lag and scope."""
+    import yaml
+
+    doc = yaml.safe_load(render_dbt_sources())
+    (raw,) = doc["sources"]
+    tables = {t["name"]: t for t in raw["tables"]}
+    assert set(tables) == set(CONTRACTS)
+    for name, c in CONTRACTS.items():
+        assert "meta" not in tables[name]  # the deprecated top-level property
+        assert tables[name]["config"]["meta"] == {
+            "title": c.title,
+            "publisher": c.publisher,
+            "cadence": c.cadence,
+            "lag_days": c.lag_days,
+            "scope_columns": list(c.scope_columns),
+        }
+    assert tables["police_street"]["config"]["meta"]["lag_days"] == 62
+    assert tables["asb_council"]["config"]["meta"]["scope_columns"] == ["csp_code"]
