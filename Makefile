@@ -50,11 +50,16 @@ chromium:
 
 # Demo data is not part of the product: in demo mode only, and only into a landing folder
 # that holds no partner file yet.
+# The restated files wait in $(DEMO_HELD) until the first publish, as a partner's restatement
+# arrives after its first return: the second build then shows them in `restatements`.
+DEMO_HELD = $(CSP_DATA_DIR)/demo-restated
 demo: install
-	@if [ "$(CSP_DEMO)" = 1 ]; then $(RUN) python -m demo --if-empty; fi
+	@if [ "$(CSP_DEMO)" = 1 ]; then $(RUN) python -m demo --if-empty --hold-restated "$(DEMO_HELD)"; fi
 
 build: demo
 	$(RUN) csp build $(BUILD_ARGS)
+	@if [ "$(CSP_DEMO)" = 1 ] && [ -n "$$(ls -A "$(DEMO_HELD)" 2>/dev/null)" ]; then \
+	  $(RUN) python -m demo --release "$(DEMO_HELD)" && $(RUN) csp build; fi
 
 up: install superset-install
 	@$(MAKE) --no-print-directory build BUILD_ARGS=--if-unpublished

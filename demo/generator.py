@@ -83,8 +83,25 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="write nothing when the folder already holds a partner file (make build)",
     )
+    ap.add_argument(
+        "--hold-restated",
+        type=Path,
+        metavar="DIR",
+        help="move the restated files into DIR instead (they arrive after a first publish)",
+    )
+    ap.add_argument(
+        "--release",
+        type=Path,
+        metavar="DIR",
+        help="move the files held in DIR into the landing folder (the partners restate)",
+    )
     args = ap.parse_args(argv)
     out = args.out or Settings.from_env().landing_dir
+    if args.release:
+        moved = release(args.release, out)
+        if moved:
+            print(f"demo: {len(moved)} restated file(s) arrive in {out}: " + ", ".join(moved))
+        return 0
     if args.if_empty and any(landing_files(out, s) for s in source_folders(out)):
         return 0
     print(f"writing demo data into {out}", flush=True)
@@ -94,4 +111,37 @@ def main(argv: list[str] | None = None) -> int:
     for source, s in m["sources"].items():
         print(f"{source:20s} {s['files']:5d} files {s['rows']:9d} rows")
     print(f"{len(m['files'])} files in {out} ({secs:.1f}s)")
+    if args.hold_restated:
+        held = hold(m, out, args.hold_restated)
+        print(f"{len(held)} restated file(s) held in {args.hold_restated} until a first publish")
     return 0
+
+
+def hold(manifest: dict, out: Path, held_dir: Path) -> list[str]:
+    """Move the manifest's restated files from `out` to `held_dir` (same relative paths):
+    a partner restates a period after it was first published, so a build that publishes
+    the originals first and then loads these shows the restatement (`make build`)."""
+    moved = []
+    for f in manifest["files"]:
+        if f["kind"] != "restated":
+            continue
+        target = Path(held_dir) / f["file"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (Path(out) / f["file"]).replace(target)
+        moved.append(f["file"])
+    return moved
+
+
+def release(held_dir: Path, out: Path) -> list[str]:
+    """Move every file held in `held_dir` into `out` (same relative paths); returns them."""
+    held_dir = Path(held_dir)
+    if not held_dir.is_dir():
+        return []
+    moved = []
+    for path in sorted(p for p in held_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(held_dir)
+        target = Path(out) / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+        moved.append(str(rel))
+    return moved

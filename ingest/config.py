@@ -35,12 +35,14 @@ class Settings:
     pseudonym_key: str | None = None
     demo: bool = False
     seeds_dir: Path = REPO_ROOT / "seeds"
+    history_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """`CSP_DATA_DIR` (default `data`); `CSP_LANDING_DIR`, `CSP_WAREHOUSE_PATH` and
         `CSP_SERVING_PATH` default to `landing/`, `warehouse.duckdb` and `serving.duckdb`
-        inside the data folder, so moving the data folder moves them all."""
+        inside the data folder, so moving the data folder moves them all; `CSP_HISTORY_DIR`
+        (the publish history) to `history/`."""
         env = dict(os.environ if env is None else env)
         data_dir = Path(env.get("CSP_DATA_DIR") or "data")
         return cls(
@@ -51,7 +53,14 @@ class Settings:
             pseudonym_key=env.get("CSP_PSEUDONYM_KEY") or None,
             demo=_truthy(env.get("CSP_DEMO")),
             seeds_dir=Path(env.get("CSP_SEEDS_DIR") or REPO_ROOT / "seeds"),
+            history_dir=Path(env.get("CSP_HISTORY_DIR") or data_dir / "history"),
         )
+
+    @property
+    def publish_history_dir(self) -> Path:
+        """Where every publish records the figures it published new or changed: outside the
+        warehouse, so that a rebuild from landing keeps the figures as first published."""
+        return Path(self.history_dir) if self.history_dir else Path(self.data_dir) / "history"
 
     @property
     def quarantine_dir(self) -> Path:

@@ -513,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     # dbt's profile reads CSP_WAREHOUSE_PATH; give it the absolute path ingest writes.
     os.environ["CSP_WAREHOUSE_PATH"] = str(Path(settings.warehouse_path).resolve())
+    os.environ["CSP_HISTORY_DIR"] = str(Path(settings.publish_history_dir).resolve())
     if not args.verbose:
         import dagster as dg
 

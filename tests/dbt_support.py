@@ -95,6 +95,10 @@ SCORECARD_COLUMNS = [
     "ci_lower",
     "ci_upper",
     "significance",
+    "first_reported_count",
+    "first_reported_at",
+    "is_restated",
+    "source_file",
 ]
 
 
@@ -134,9 +138,11 @@ def raw_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def dbt_env(tmp_path: Path) -> dict[str, str]:
-    """The environment dbt runs with: the warehouse and dbt's logs under tmp_path."""
+    """The environment dbt runs with: the warehouse, the publish history and dbt's logs
+    under tmp_path."""
     return {
         "CSP_WAREHOUSE_PATH": str(warehouse_path(tmp_path)),
+        "CSP_HISTORY_DIR": str(tmp_path / "history"),
         "DBT_LOG_PATH": str(tmp_path / "dbt_logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }

@@ -143,8 +143,8 @@
 
 
 {% macro measure_sums_of(monthly) %}
-    {#- The monthly rows of the catalogue's sum_of measures (e.g. asb_combined = asb_police +
-        asb_council), from `monthly` (the counted measures of every domain: measure_code,
+    {#- The monthly rows of the catalogue's sum_of measures (e.g. ASB reported to the police
+        and to the council together), from `monthly` (the counted measures of every domain: measure_code,
         area_type, area_code, force_code, period_month, source, measure_count, loaded_at,
         source_file). For each area that has rows of every part, one row per month that any
         part has: measure_count = the sum of the parts' counts, NULL ("no data") when any part

@@ -26,6 +26,9 @@ SERVING_TABLES: tuple[str, ...] = (
     "crime_by_lsoa_month",
     "marac_cases_by_agency",
     "repeat_flag_agreement",
+    "asb_reports_by_category",
+    "restatements",
+    "source_status",
 )
 
 #: The asset that refreshes Superset's datasets after each publish.

@@ -167,7 +167,18 @@ def test_restated_and_late_files_are_recorded(demo):
         assert (out / r["file"]).is_file() and (out / r["restates"]).is_file()
         assert r["file"] > r["restates"]  # loaded in name order: the restatement wins
         assert r["rows_after"] > r["rows_before"] and r["reclassified"]
-    assert manifest["late"] and all((out / f["file"]).is_file() for f in manifest["late"])
+    # a late return that arrived has its file; one that has not arrived has none
+    arrived = [f for f in manifest["late"] if "file" in f]
+    assert arrived and all((out / f["file"]).is_file() for f in arrived)
+    missing_from = manifest["months"][-2]
+    assert {
+        "source": "asb_council",
+        "scope": "E22000143",
+        "missing_from": missing_from,
+        "reason": "council ASB system replacement: no return yet",
+    } in manifest["late"]
+    medway = sorted(p.name[:7] for p in (out / "asb_council").glob("*-medway-asb-council*"))
+    assert medway and medway[-1] < missing_from
 
 
 def header_row(path: Path) -> list[str]:

@@ -57,13 +57,19 @@ _TEST_KINDS = ("test", "unit_test")
 
 
 def align_warehouse_path(context: AssetExecutionContext) -> None:
-    """dbt's profile reads ``CSP_WAREHOUSE_PATH``: point it at the file ingest writes."""
+    """dbt's profile reads ``CSP_WAREHOUSE_PATH``: point it at the file ingest writes; and
+    the publish history (``CSP_HISTORY_DIR``) at the folder the publish writes."""
     from ingest.config import Settings
 
-    path = str(Path(Settings.from_env().warehouse_path).resolve())
-    if os.environ.get("CSP_WAREHOUSE_PATH") != path:
-        context.log.info(f"CSP_WAREHOUSE_PATH={path}")
-        os.environ["CSP_WAREHOUSE_PATH"] = path
+    settings = Settings.from_env()
+    for name, value in (
+        ("CSP_WAREHOUSE_PATH", settings.warehouse_path),
+        ("CSP_HISTORY_DIR", settings.publish_history_dir),
+    ):
+        path = str(Path(value).resolve())
+        if os.environ.get(name) != path:
+            context.log.info(f"{name}={path}")
+            os.environ[name] = path
 
 
 def ensure_raw_tables() -> None:

@@ -16,6 +16,9 @@ them (``PublishResult.removed``; the asset's log and metadata; the build summary
 
 An empty scorecard is refused while any raw table has rows (the build is broken) and
 published when none has (no partner has sent data yet: "no data").
+
+Given a history folder, a publish also records what it published new or changed there
+(``history.py``: the figures as first reported survive a rebuild of the warehouse).
 """
 
 import fcntl
@@ -31,6 +34,7 @@ import duckdb
 from dagster import AssetExecutionContext
 
 from orchestration.defs.common import PUBLISH_GROUP, SERVING_TABLES, WAREHOUSE_POOL
+from orchestration.defs.publish.history import StagedHistory, stage_history
 
 MARTS_SCHEMA = "main_marts"
 #: The warehouse schema ingest loads partner files into (``raw.<source>``).
@@ -59,6 +63,10 @@ class PublishResult:
     counts: dict[str, int]
     removed: list[str] = field(default_factory=list)
     no_data: bool = False
+    #: the history file written (None: no history folder, or nothing new or changed)
+    history_file: Path | None = None
+    first_published: int = 0  # figures published for the first time
+    restated: int = 0  # figures published with a count different from before
 
 
 def _quote_ident(name: str) -> str:
@@ -199,11 +207,13 @@ def publish_serving(
     schema: str = MARTS_SCHEMA,
     required_nonempty: Sequence[str] = REQUIRED_NONEMPTY,
     lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+    history_dir: Path | None = None,
 ) -> PublishResult:
     """Copy ``<schema>.<table>`` for each table into a new serving file, swap it in.
 
     Holds the publish lock throughout; first removes the temporary files of publishes that
-    died. Raises PublishError (old serving file untouched) when the warehouse or a table is
+    died. With ``history_dir``, records the figures published new or changed there.
+    Raises PublishError (old serving file untouched) when the warehouse or a table is
     missing, a required table is empty while raw data exists, a count differs after the
     copy, or a column looks like a person identifier.
     """
@@ -215,13 +225,20 @@ def publish_serving(
     with _PublishLock(serving_path, lock_timeout):
         removed = remove_leftovers(serving_path)
         try:
-            counts, no_data = _publish(
-                warehouse_path, serving_path, tables, schema, required_nonempty
+            counts, no_data, history = _publish(
+                warehouse_path, serving_path, tables, schema, required_nonempty, history_dir
             )
         except PublishError as exc:
             exc.removed = removed
             raise
-    return PublishResult(counts=counts, removed=removed, no_data=no_data)
+    return PublishResult(
+        counts=counts,
+        removed=removed,
+        no_data=no_data,
+        history_file=history.path if history else None,
+        first_published=history.first_published if history else 0,
+        restated=history.restated if history else 0,
+    )
 
 
 def _publish(
@@ -230,10 +247,12 @@ def _publish(
     tables: Sequence[str],
     schema: str,
     required_nonempty: Sequence[str],
-) -> tuple[dict[str, int], bool]:
+    history_dir: Path | None = None,
+) -> tuple[dict[str, int], bool, StagedHistory | None]:
     tmp = serving_path.with_name(f"{serving_path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
     counts: dict[str, int] = {}
     no_data = False
+    history: StagedHistory | None = None
     try:
         con = duckdb.connect(str(tmp))
         try:
@@ -272,6 +291,8 @@ def _publish(
                 counts[table] = int(copied)
                 copy_comments(con, "wh", schema, table)
             con.execute("DETACH wh")
+            if history_dir is not None:
+                history = stage_history(con, history_dir)
             con.execute(
                 "CREATE TABLE main._publish_log AS "
                 "SELECT current_timestamp::TIMESTAMP AS published_at, t.table_name, t.row_count "
@@ -286,8 +307,12 @@ def _publish(
     except BaseException:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
+        if history is not None:
+            history.discard()
         raise
-    return counts, no_data
+    if history is not None:
+        history.commit()
+    return counts, no_data, history
 
 
 def failed_blocking_checks(
@@ -343,7 +368,11 @@ def build_serving_asset(
             )
         settings = Settings.from_env()
         try:
-            result = publish_serving(Path(settings.warehouse_path), Path(settings.serving_path))
+            result = publish_serving(
+                Path(settings.warehouse_path),
+                Path(settings.serving_path),
+                history_dir=settings.publish_history_dir,
+            )
         except PublishError as exc:
             if exc.removed:
                 context.log.warning(leftovers_message(exc.removed))
@@ -354,7 +383,8 @@ def build_serving_asset(
         if result.removed:
             context.log.warning(leftovers_message(result.removed))
         context.log.info(
-            f"published {settings.serving_path}: {result.counts}"
+            f"published {settings.serving_path}: {result.counts}; history: "
+            f"{result.first_published} figure(s) published first, {result.restated} restated"
             + (" (no raw data yet: the scorecard is empty)" if result.no_data else "")
         )
         return dg.MaterializeResult(
@@ -364,6 +394,9 @@ def build_serving_asset(
                 **{f"rows_{t}": n for t, n in result.counts.items()},
                 "no_data": result.no_data,
                 "removed_leftovers": dg.MetadataValue.json(result.removed),
+                "first_published": result.first_published,
+                "restated": result.restated,
+                "history_file": str(result.history_file or ""),
             }
         )
 
