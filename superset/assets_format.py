@@ -337,8 +337,10 @@ def timeseries(
     description: str,
     stack: bool = False,
     y_format: str = "SMART_NUMBER",
+    y_title: str = "",
 ) -> Chart:
-    """An ECharts line or bar chart of `metric_name` by `x`, one series per `series` value."""
+    """An ECharts line or bar chart of `metric_name` by `x`, one series per `series` value
+    (`y_title`: the y axis's title, e.g. the unit)."""
     all_filters = list(filters)
     if temporal:
         all_filters.insert(
@@ -390,6 +392,8 @@ def timeseries(
     }
     if not temporal:
         params["xAxisForceCategorical"] = True
+    if y_title:
+        params["y_axis_title"] = y_title
     query = {
         "columns": [base_axis(x, temporal), *series],
         "series_columns": series,

@@ -1,8 +1,11 @@
 """The serving database and the datasets every dashboard is built on.
 
 `scorecard` (the published dbt model), `scorecard_fy_compare` (its two latest financial
-years by month of the FY), `crime_by_lsoa` (serving table crime_by_lsoa_month), and the
-domestic abuse marts `marac_cases_by_agency` and `repeat_flag_agreement`.
+years by month of the FY), `crime_by_lsoa` (serving table crime_by_lsoa_month), the
+domestic abuse marts `marac_cases_by_agency` and `repeat_flag_agreement`, the council ASB
+mart `asb_reports_by_category`, and the marts about the figures themselves:
+`restatements` (figures changed after they were first published) and `source_status`
+(is each partner's data up to date).
 The columns of a published dbt model, their types and descriptions come from its
 contract (dbt_project/models/**/<model>.yml, `data_type` and `description`), their one
 home; this module adds the report's labels and the calculated columns. Every dataset has
@@ -54,6 +57,27 @@ VERBOSE = {
     "disagreement_pct": "Disagreement %",
     "history_months": "Months of history",
     "has_full_history": "Full history",
+    "first_reported_count": "First reported",
+    "first_reported_at": "First reported on",
+    "is_restated": "Restated",
+    "source_file": "File",
+    "category": "Category",
+    "channel": "Channel",
+    "reports": "Reports",
+    "surveyed": "Surveyed",
+    "satisfied": "Satisfied",
+    "count_before": "Before",
+    "count_after": "After",
+    "count_change": "Change",
+    "restated_at": "Restated on",
+    "source_title": "Source",
+    "publisher": "Sent by",
+    "last_period_received": "Last period received",
+    "next_period_due": "Next period due",
+    "expected_by": "Expected by",
+    "is_overdue": "Overdue",
+    "days_late": "Days late",
+    "status": "Status",
 }
 
 ARROW_SQL = (
@@ -108,7 +132,19 @@ CALCULATED = [
         "RAG",
         "RAG status as the report shows it: 'No target' when none is set.",
     ),
+    (
+        "restated_label",
+        "CASE WHEN is_restated THEN printf('Restated (first reported %,d)', "
+        "first_reported_count) ELSE '' END",
+        "Restated",
+        "'Restated (first reported N)' when the count differs from the count as first "
+        "published (a partner sent a corrected file for the month); blank otherwise.",
+    ),
 ]
+
+#: How a date and a time of day read in the tables (e.g. 4 April 2026, 4 Apr 2026 09:30).
+DAY_SQL = "strftime({}, '%-d %B %Y')"
+TIME_SQL = "strftime({}, '%-d %b %Y %H:%M')"
 
 
 def col(name: str, type_: str | None = None, **kw: Any) -> dict[str, Any]:
@@ -158,8 +194,10 @@ def mart_dataset(
     model: str, calculated: list[dict[str, Any]], metrics: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """A physical dataset of a published dbt model: its contract's columns, the
-    `calculated` ones, and its description from dbt."""
-    cols = [col(n, t, description=d, is_dttm=n == "period_month") for n, t, d in contract(model)]
+    `calculated` ones, and its description from dbt. Its time column is period_month
+    when it has one."""
+    columns = contract(model)
+    cols = [col(n, t, description=d, is_dttm=n == "period_month") for n, t, d in columns]
     return dataset(
         model,
         database_name=DB_NAME,
@@ -167,6 +205,7 @@ def mart_dataset(
         columns=cols + calculated,
         metrics=metrics,
         description=f"{clean(dbt_model(model).get('description'))} (dbt model `{model}`)",
+        main_dttm="period_month" if any(n == "period_month" for n, _, _ in columns) else None,
     )
 
 
@@ -220,6 +259,111 @@ def domestic_abuse_datasets() -> list[dict[str, Any]]:
         ],
     )
     return [by_agency, agreement]
+
+
+def asb_datasets() -> list[dict[str, Any]]:
+    """The council's ASB reports by category and channel."""
+    return [
+        mart_dataset(
+            "asb_reports_by_category",
+            [MONTH_LABEL],
+            [
+                metric("total_reports", "SUM(reports)", "Reports", ",d", "ASB reports made."),
+                metric(
+                    "total_surveyed",
+                    "SUM(surveyed)",
+                    "Surveyed",
+                    ",d",
+                    "Of them, reports whose caller answered the satisfaction survey.",
+                ),
+                metric(
+                    "satisfied_share",
+                    "100.0 * SUM(satisfied) / NULLIF(SUM(surveyed), 0)",
+                    "Satisfied %",
+                    ",.1f",
+                    "Satisfied callers as a share of those surveyed, in %.",
+                ),
+            ],
+        )
+    ]
+
+
+def figure_datasets() -> list[dict[str, Any]]:
+    """About the figures: the published figures that changed (`restatements`) and
+    whether each partner's data is up to date (`source_status`)."""
+    restatements = mart_dataset(
+        "restatements",
+        [
+            MONTH_LABEL,
+            col(
+                "first_reported_label",
+                "VARCHAR",
+                expression=TIME_SQL.format("first_reported_at"),
+                verbose="First reported on",
+                description="When the figure was first published (UTC), as the table shows it.",
+            ),
+            col(
+                "restated_at_label",
+                "VARCHAR",
+                expression=f"coalesce({TIME_SQL.format('restated_at')}, 'Not published yet')",
+                verbose="Restated on",
+                description="When the changed figure was published (UTC); 'Not published "
+                "yet' for a change the next publish will publish.",
+            ),
+        ],
+        [
+            metric("restated_figures", "COUNT(*)", "Changes", ",d", "Changes of a figure."),
+            metric(
+                "total_change",
+                "SUM(count_change)",
+                "Change",
+                "+,d",
+                "Sum of the changes (count after − count before).",
+            ),
+        ],
+    )
+    status = mart_dataset(
+        "source_status",
+        [
+            col(
+                "last_period_label",
+                "VARCHAR",
+                expression="strftime(last_period_received, '%B %Y')",
+                verbose="Last period received",
+                description="The latest period received, e.g. January 2026 (its first month).",
+            ),
+            col(
+                "expected_by_label",
+                "VARCHAR",
+                expression=(
+                    f"printf('%s by %s', strftime(next_period_due, '%B %Y'), "
+                    f"{DAY_SQL.format('expected_by')})"
+                ),
+                verbose="Next expected",
+                description="The next period and the day it is due, e.g. February 2026 by "
+                "4 April 2026 (the period's end plus the lag of the source's contract).",
+            ),
+            col(
+                "overdue_label",
+                "VARCHAR",
+                expression="CASE WHEN is_overdue THEN 'Overdue' ELSE 'Up to date' END",
+                verbose="Overdue",
+                description="'Overdue' when the next period was due before the status day "
+                "(as_of), else 'Up to date'.",
+            ),
+        ],
+        [
+            metric("sources", "COUNT(*)", "Sources", ",d", "Sources received per CSP."),
+            metric(
+                "overdue_sources",
+                "SUM(CASE WHEN is_overdue THEN 1 ELSE 0 END)",
+                "Overdue",
+                ",d",
+                "Of them, sources whose next period is overdue.",
+            ),
+        ],
+    )
+    return [restatements, status]
 
 
 def scorecard_columns() -> list[dict[str, Any]]:
@@ -318,4 +462,11 @@ def build_datasets() -> list[dict[str, Any]]:
         metrics=COMMON_METRICS[:1],
         description="Crime counts by LSOA and month (serving table crime_by_lsoa_month).",
     )
-    return [scorecard, fy_compare, lsoa, *domestic_abuse_datasets()]
+    return [
+        scorecard,
+        fy_compare,
+        lsoa,
+        *domestic_abuse_datasets(),
+        *asb_datasets(),
+        *figure_datasets(),
+    ]

@@ -22,10 +22,8 @@ counts, with the repeat the warehouse derives from the pseudonymised victim
 from __future__ import annotations
 
 from assets_format import (
-    Chart,
     Dashboard,
     NativeFilter,
-    interval_line,
     simple_filter,
     table_agg,
     table_raw,
@@ -33,7 +31,14 @@ from assets_format import (
 )
 from catalogue import Measure, codes, in_domain
 
-from dashboards.charts import csp_only, fy_line, of_measure
+from dashboards.charts import (
+    chunks,
+    csp_only,
+    fy_count,
+    fy_name,
+    interval_name,
+    rate_with_interval,
+)
 
 TITLE = "Domestic abuse and MARAC"
 SLUG = "domestic-abuse"
@@ -70,49 +75,6 @@ loaded, the derived repeat cannot see a whole year.
 **The shaded band** around each rate is its 95% Wilson score interval. With few cases
 (MARAC) it is wide: a change inside it may be chance.
 """
-
-
-def lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
-def fy_name(measure: Measure) -> str:
-    return f"{measure.measure_name}: this FY against last FY by month"
-
-
-def interval_name(measure: Measure) -> str:
-    return f"{measure.measure_name} (cumulative, 95% interval)"
-
-
-def fy_count(measure: Measure) -> Chart:
-    return fy_line(
-        fy_name(measure),
-        measure,
-        f"{measure.description} Monthly count in this financial year against the same "
-        "month of last year.",
-    )
-
-
-def rate_with_interval(measure: Measure) -> Chart:
-    return interval_line(
-        interval_name(measure),
-        "scorecard",
-        "period_month",
-        ("Cumulative rate", "MAX(value)"),
-        "MAX(ci_lower)",
-        "MAX(ci_upper)",
-        [("Same month last FY", "MAX(value_last_year)")],
-        of_measure(measure),
-        f"{measure.description} At each month: {lower_first(measure.numerator_definition)}, "
-        f"as a % of {lower_first(str(measure.denominator_definition))}, with its 95% Wilson "
-        "interval shaded, and the same rate 12 months earlier.",
-    )
-
-
-def chunks(names: list[str], per_row: int, height: int) -> list[list[tuple[str, int, int]]]:
-    """Rows of at most `per_row` charts, sharing the width."""
-    rows = [names[i : i + per_row] for i in range(0, len(names), per_row)]
-    return [[(n, 12 // len(row), height) for n in row] for row in rows]
 
 
 def build(measures: list[Measure]) -> Dashboard:

@@ -1,7 +1,12 @@
-"""Community safety overview: the monthly scorecard as the performance report shows it.
+"""Community safety overview: the monthly scorecard as the performance report shows it,
+under the data status of each partner source.
 
 Measures appear in the catalogue's report order (the scorecard's display_order column);
-this module names no measure.
+this module names no measure. The Data status table (serving table source_status) says,
+for each source the CSP has sent, the last period received and when the next is due,
+overdue sources first: a missing return reads "No data from ... since ...", not as a
+silent gap in the scorecard. Whether a source is overdue is judged on the build's status
+day (source_status.as_of).
 """
 
 from __future__ import annotations
@@ -16,6 +21,17 @@ SLUG = "community-safety-overview"
 
 SCORECARD = "Community safety scorecard"
 CHANGE_YTD = "Change YTD by measure"
+DATA_STATUS = "Data status"
+
+DATA_STATUS_COLUMNS = [
+    "source_title",
+    "area_name",
+    "last_period_label",
+    "expected_by_label",
+    "overdue_label",
+    "days_late",
+    "status",
+]
 
 SCORECARD_COLUMNS = [
     "measure_name",
@@ -34,6 +50,18 @@ SCORECARD_COLUMNS = [
 
 def build(measures: list[Measure]) -> Dashboard:
     charts = [
+        table_raw(
+            DATA_STATUS,
+            "source_status",
+            DATA_STATUS_COLUMNS,
+            [("is_overdue", False), ("days_late", False), ("source_title", True)],
+            [],
+            "Is each partner's data up to date? For every source the CSP has sent: the "
+            "last period received, the next period and the day it is due (the period's end "
+            "plus the lag of the source's contract) and, on the day of the build, whether it "
+            "is overdue and by how many days. Overdue sources first.",
+            column_config={"days_late": {"d3NumberFormat": ",d"}},
+        ),
         table_raw(
             SCORECARD,
             "scorecard",
@@ -76,7 +104,8 @@ def build(measures: list[Measure]) -> Dashboard:
             "financial_year",
             "scorecard",
             sort_asc=False,
-            description="April to March",
+            excluded=[DATA_STATUS],
+            description="April to March (the data status is always the latest)",
         ),
         NativeFilter(
             "month",
@@ -85,14 +114,16 @@ def build(measures: list[Measure]) -> Dashboard:
             "scorecard",
             sort_asc=False,
             parents=["fy"],
+            excluded=[DATA_STATUS],
             description="Reporting month (latest first)",
         ),
     ]
     return Dashboard(
         TITLE,
         SLUG,
-        "The monthly scorecard of the partnership, as the performance report shows it.",
+        "The monthly scorecard of the partnership, as the performance report shows it, "
+        "under the data status of each partner source (overdue first).",
         charts,
-        [[(SCORECARD, 12, 80)], [(CHANGE_YTD, 12, 50)]],
+        [[(DATA_STATUS, 12, 40)], [(SCORECARD, 12, 80)], [(CHANGE_YTD, 12, 50)]],
         filters,
     )

@@ -2,13 +2,20 @@
 
 The session builds its data folder with the real pipeline: demo extracts for two full
 financial years (``demo.generate``: every source the demo writes, among them the police
-crime and street files and the domestic abuse incidents and MARAC cases files, which the
-build must load without a rejection) into ``<data>/landing``, then
-``python -m orchestration.build`` (ingest, dbt build, publish) writes
-``<data>/warehouse.duckdb`` (the working file with the raw tables a dashboard user must
-never reach) and publishes ``<data>/serving.duckdb``. The server is then started by
-superset/serve.py (the same launcher `make up` uses: install if missing,
-`superset db upgrade`, `superset init`, gunicorn, provisioning) on a free port.
+crime and street files, the domestic abuse incidents and MARAC cases files, the council
+ASB reports and the fire incidents, which the build must load without a rejection) into
+``<data>/landing``, then ``python -m orchestration.build`` (ingest, dbt build, publish)
+writes ``<data>/warehouse.duckdb`` (the working file with the raw tables a dashboard user
+must never reach) and publishes ``<data>/serving.duckdb``. It builds twice, as partners
+deliver: the first build without the demo's restated files (``*.restated-N``, listed in
+its manifest), the second with them and with a late correction of Medway's fire
+incidents (``restate_fires_with_late_incidents``), so the published figures have a first
+reported count and a latest one (serving table ``restatements``) for both CSPs of the
+demo logins. Overdue is judged on a fixed status day, ``AS_OF`` (CSP_AS_OF): Medway's
+council sends no ASB return for the last two demo months, overdue on that day; every
+other source is up to date. The server is then started by superset/serve.py (the same
+launcher `make up` uses: install if missing, `superset db upgrade`, `superset init`,
+gunicorn, provisioning) on a free port.
 
 Set CSP_TEST_SERVING to test against an existing published serving file instead (it is
 copied, never opened in place; no build runs and the re-publish test is skipped).
@@ -22,6 +29,7 @@ DBT_* variables (``clean_environ``).
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
@@ -51,11 +59,24 @@ DEMO_LOGINS = {
     "analyst": "analyst",
 }
 MK, MEDWAY = "E22000307", "E22000143"
-DASHBOARDS = {"Community safety overview", "Crime", "Domestic abuse and MARAC"}
+DASHBOARDS = {"Community safety overview", "Crime", "Domestic abuse and MARAC", "ASB and fire"}
 # Two full financial years, so every this-FY-against-last-FY chart has both lines.
 DEMO_START, DEMO_END = "2024-04", "2026-03"
 #: Sources whose demo files the session's build must load, every file, none rejected.
-LOADED_SOURCES = ("police_crime", "police_street", "dv_incidents", "marac_cases")
+LOADED_SOURCES = (
+    "police_crime",
+    "police_street",
+    "dv_incidents",
+    "marac_cases",
+    "asb_council",
+    "fire_incidents",
+)
+#: The status day of the session's builds (CSP_AS_OF): Medway's council ASB return for
+#: February 2026 (its last is January's) was due on 4 April 2026, 35 days after the month;
+#: every other source has March 2026, whose successor is not due before June.
+AS_OF = "2026-04-20"
+#: Deliberate secondary fires Medway's fire service records late into one month's file.
+LATE_FIRES, LATE_FIRE_MONTH = 3, "2025-11"
 BUILD_TIMEOUT_SECONDS = 900
 
 
@@ -131,6 +152,8 @@ def base_env(data: Path, port: int) -> dict[str, str]:
             "SUPERSET_PORT": str(port),
             "SUPERSET_WORKERS": "2",
             "SUPERSET_ADMIN_PASSWORD": DEMO_LOGINS["admin"],
+            # The day source_status judges overdue on (dbt's status_as_of), not today.
+            "CSP_AS_OF": AS_OF,
         }
     )
     return env
@@ -164,6 +187,77 @@ def assert_sources_loaded(output: str, sources: tuple[str, ...] = LOADED_SOURCES
         assert found, f"the build loaded no {source} file:\n{output[-3000:]}"
         files, loaded, rejected = map(int, found.groups())
         assert files > 0 and loaded == files and rejected == 0, found.group(0)
+
+
+def hold_back_restatements(landing: Path, manifest: dict, store: Path) -> list[Path]:
+    """Move the demo's restated files (its manifest's `restated`) out of the landing
+    folder into `store`; their landing paths, to put back with ``deliver``."""
+    held = []
+    for entry in manifest["restated"]:
+        path = landing / entry["file"]
+        target = store / entry["file"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, target)
+        held.append(path)
+    assert held, "the demo wrote no restated file"
+    return held
+
+
+def deliver(held: list[Path], landing: Path, store: Path) -> None:
+    for path in held:
+        shutil.move(store / path.relative_to(landing), path)
+
+
+def restate_fires_with_late_incidents(
+    landing: Path, manifest: dict, csp_code: str, month: str, n: int
+) -> Path:
+    """A restatement of one CSP's fire incidents file for `month` (fire_incidents
+    contract): every incident of the file plus `n` deliberate secondary fires recorded
+    late, copied from one of the file's own and given new references; named to sort after
+    the file it restates."""
+    (slug,) = [c["slug"] for c in manifest["csps"] if c["csp_code"] == csp_code]
+    latest = sorted((landing / "fire_incidents").glob(f"{month}-{slug}-fire-incidents*.csv"))[-1]
+    with latest.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        columns = list(reader.fieldnames or [])
+        rows = list(reader)
+    assert rows and {r["csp_code"] for r in rows} == {csp_code}, latest
+    (template, *_) = [
+        r for r in rows if r["incident_type"] == "secondary fire" and r["motive"] == "deliberate"
+    ]
+    extra = [
+        {
+            **template,
+            "incident_ref": f"{template['incident_ref']}-LATE{i}",
+            "incident_datetime": f"{month}-{20 + i:02d} 23:{10 + i:02d}:00",
+        }
+        for i in range(n)
+    ]
+    assert not {r["incident_ref"] for r in extra} & {r["incident_ref"] for r in rows}
+    path = latest.with_name(latest.name.replace(".csv", ".restated-9.csv"))
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows + extra)
+    assert sorted(latest.parent.glob(f"{latest.name.removesuffix('.csv')}*.csv"))[-1] == path
+    return path
+
+
+def assert_delivered(output: str, files: list[Path]) -> None:
+    """The second build loaded exactly the files delivered after the first, none rejected."""
+    sources: dict[str, int] = {}
+    for path in files:
+        sources[path.parent.name] = sources.get(path.parent.name, 0) + 1
+    for source, n in sources.items():
+        found = re.search(
+            rf"^ingest {source}: (\d+) file\(s\): (\d+) loaded, (\d+) skipped "
+            r"\(already loaded\), (\d+) rejected",
+            output,
+            re.MULTILINE,
+        )
+        assert found, f"the second build loaded no {source} file:\n{output[-3000:]}"
+        files_seen, loaded, skipped, rejected = map(int, found.groups())
+        assert (loaded, rejected, skipped) == (n, 0, files_seen - n), found.group(0)
 
 
 def start_superset(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
@@ -211,11 +305,21 @@ def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supers
     if built:
         from demo import generate
 
-        generate(landing, start=DEMO_START, end=DEMO_END)
+        manifest = generate(landing, start=DEMO_START, end=DEMO_END)
+        store = data / "delivered-later"
+        held = hold_back_restatements(landing, manifest, store)
         output = run_build(env, data / "build-1.log")
         assert "Superset not running: skipped" in output, output[-3000:]
         assert_sources_loaded(output)
         assert warehouse.is_file() and serving.is_file()
+        # A month later: the restated files, and Medway's fire incidents recorded late.
+        deliver(held, landing, store)
+        late = restate_fires_with_late_incidents(
+            landing, manifest, MEDWAY, LATE_FIRE_MONTH, LATE_FIRES
+        )
+        output = run_build(env, data / "build-2.log")
+        assert "Superset not running: skipped" in output, output[-3000:]
+        assert_delivered(output, [*held, late])
     else:
         shutil.copyfile(os.environ["CSP_TEST_SERVING"], serving)
     log = data / "superset.log"

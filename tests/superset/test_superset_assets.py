@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 import yaml
-from conftest import FOREIGN_NAMES, FOREIGN_PREFIXES, REPO, clean_environ
+from conftest import DASHBOARDS, FOREIGN_NAMES, FOREIGN_PREFIXES, REPO, clean_environ
 from provision import asset_datasets, build_bundle
 
 ASSETS = REPO / "superset" / "assets"
@@ -88,7 +88,7 @@ def test_objects_link_by_uuid():
         assert used and used <= set(charts), dash["dashboard_title"]
         for f in dash["metadata"]["native_filter_configuration"]:
             assert all(t["datasetUuid"] in datasets for t in f["targets"])
-    assert titles == {"Community safety overview", "Crime", "Domestic abuse and MARAC"}
+    assert titles == DASHBOARDS
     uuids = [x["uuid"] for k in ("databases", "datasets", "charts", "dashboards") for x in load(k)]
     assert len(uuids) == len(set(uuids))
 
@@ -236,6 +236,92 @@ def test_domestic_abuse_notes_explain_the_official_figure():
     # The month filter narrows the rates table only.
     (month,) = [f for f in dash["metadata"]["native_filter_configuration"] if f["name"] == "Month"]
     assert len(month["chartsInScope"]) == 1
+
+
+def test_asb_and_fire_charts_are_the_catalogues_domain_measures():
+    """One this-FY-against-last chart per ASB count (methods count, sum_of, repeat_people),
+    one rate with its interval per ASB proportion, the fire rates in one chart, and every
+    ASB and fire measure in the figures table, in report order; every chart at CSP level."""
+    rows = catalogue()
+    asb = [r for r in rows if r["domain"] == "asb"]
+    counts = [r["measure_code"] for r in asb if r["method"] in ("count", "sum_of", "repeat_people")]
+    proportions = [r["measure_code"] for r in asb if r["method"] == "ytd_proportion"]
+    fire = [r["measure_code"] for r in rows if r["domain"] == "fire" and r["rate_per"]]
+    assert len(counts) >= 4 and proportions and len(fire) >= 3
+    charts = dashboard_charts("asb-fire")
+    on_scorecard = [c for c in charts if c["params"]["datasource"].startswith("__scorecard")]
+    fy = [c for c in on_scorecard if c["params"]["datasource"] == "__scorecard_fy_compare__"]
+    assert [equal_filter(c, "measure_code") for c in fy] == counts
+    bands = [c for c in on_scorecard if "(cumulative, 95% interval)" in c["slice_name"]]
+    assert [equal_filter(c, "measure_code") for c in bands] == proportions
+    (rates,) = [c for c in charts if c["slice_name"].startswith("Fire incidents")]
+    assert measure_codes(rates) == fire
+    assert rates["params"]["y_axis_title"] == "per 100,000 population (year to date)"
+    (figures,) = [c for c in charts if c["slice_name"].startswith("ASB and fire figures")]
+    assert measure_codes(figures) == [
+        r["measure_code"] for r in rows if r["domain"] in ("asb", "fire")
+    ]
+    assert all(equal_filter(c, "area_type") == "csp" for c in on_scorecard)
+    # The restated figures: the restatements of both domains, at CSP level.
+    (restated,) = [c for c in charts if c["params"]["datasource"] == "__restatements__"]
+    (domains,) = [
+        f["comparator"] for f in restated["params"]["adhoc_filters"] if f["subject"] == "domain"
+    ]
+    assert domains == ["asb", "fire"] and equal_filter(restated, "area_type") == "csp"
+    council = [c for c in charts if c["params"]["datasource"] == "__asb_reports_by_category__"]
+    assert {c["params"]["groupby"][0] for c in council} == {"category", "channel"}
+
+
+def test_scorecard_figures_are_marked_when_restated():
+    """The ASB and fire figures table shows the count as first reported beside the count,
+    and the restated mark; the notes say what first reported and latest mean."""
+    (figures,) = [
+        c
+        for c in dashboard_charts("asb-fire")
+        if c["slice_name"].startswith("ASB and fire figures")
+    ]
+    cols = figures["params"]["all_columns"]
+    assert cols[cols.index("count") + 1 : cols.index("count") + 3] == [
+        "first_reported_count",
+        "restated_label",
+    ]
+    (scorecard,) = [d for d in load("datasets") if d["table_name"] == "scorecard"]
+    (label,) = [c for c in scorecard["columns"] if c["column_name"] == "restated_label"]
+    assert "is_restated" in label["expression"] and "first_reported_count" in label["expression"]
+    dash = dashboard("asb-fire")
+    (notes,) = [
+        v for v in dash["position"].values() if isinstance(v, dict) and v.get("type") == "MARKDOWN"
+    ]
+    text = notes["meta"]["code"]
+    assert "first reported" in text and "latest" in text and "Data status" in text
+
+
+def test_the_overview_shows_the_data_status_first_overdue_first():
+    """The overview's first row is the Data status table of source_status, overdue sources
+    first; the year and month filters leave it alone (it is always the latest)."""
+    dash = dashboard("community-safety-overview")
+    position = dash["position"]
+    first_row = position[position["GRID_ID"]["children"][0]]
+    (cell,) = first_row["children"]
+    assert position[cell]["meta"]["sliceName"] == "Data status"
+    status = chart("Data status")
+    assert status["params"]["datasource"] == "__source_status__"
+    assert status["params"]["all_columns"] == [
+        "source_title",
+        "area_name",
+        "last_period_label",
+        "expected_by_label",
+        "overdue_label",
+        "days_late",
+        "status",
+    ]
+    (query,) = json.loads(status["query_context"])["queries"]
+    assert query["orderby"][:2] == [["is_overdue", False], ["days_late", False]]
+    filters = {f["name"]: f for f in dash["metadata"]["native_filter_configuration"]}
+    status_id = position[cell]["meta"]["chartId"]
+    assert status_id in filters["CSP"]["chartsInScope"]
+    for name in ("Financial year", "Month"):
+        assert status_id not in filters[name]["chartsInScope"], name
 
 
 NEW_CODE = "assault_with_injury_8n"

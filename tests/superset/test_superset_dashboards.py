@@ -19,8 +19,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import DASHBOARDS, MEDWAY, MK, REPO
+from catalogue import in_domain, read
+from conftest import AS_OF, DASHBOARDS, LATE_FIRE_MONTH, LATE_FIRES, MEDWAY, MK, REPO
+from dashboards.asb_fire import sent_per_csp
+from dashboards.charts import fy_name
 from provision import Client
+
+from ingest.contracts import get_contract
 
 pytestmark = pytest.mark.superset
 
@@ -108,7 +113,13 @@ def test_every_dataset_is_restricted_per_csp(admin):
     datasets = {
         d["table_name"]: d["id"] for d in admin.list_all("/api/v1/dataset/", ["id", "table_name"])
     }
-    assert {"marac_cases_by_agency", "repeat_flag_agreement"} <= set(datasets)
+    assert {
+        "marac_cases_by_agency",
+        "repeat_flag_agreement",
+        "asb_reports_by_category",
+        "restatements",
+        "source_status",
+    } <= set(datasets)
     rules = {
         r["name"]: {t["id"] for t in r["tables"]}
         for r in admin.list_all("/api/v1/rowlevelsecurity/")
@@ -161,10 +172,22 @@ def test_mk_domestic_abuse_figures_are_mk_figures(superset_server, dashboard_cha
 
 
 def test_a_rate_comes_with_its_interval(superset_server, dashboard_charts):
-    """Each rate chart answers the rate inside its 95% interval, and last year's rate."""
+    """Each rate chart (domestic abuse, ASB satisfaction) answers the rate inside its 95%
+    interval, and last year's rate."""
     mk = superset_server.client("mk_manager")
-    charts = [c for c in dashboard_charts[DA] if "(cumulative, 95% interval)" in c["slice_name"]]
-    assert len(charts) == 3
+    charts = [
+        c
+        for title in (DA, ASBF)
+        for c in dashboard_charts[title]
+        if "(cumulative, 95% interval)" in c["slice_name"]
+    ]
+    assert len(charts) == len(
+        [
+            m
+            for m in read()
+            if m.method == "ytd_proportion" and m.domain in ("domestic_abuse", "asb")
+        ]
+    )
     for chart in charts:
         rows = [r for r in chart_data(mk, chart["id"])["data"] if r["Cumulative rate"] is not None]
         assert rows, chart["slice_name"]
@@ -172,6 +195,236 @@ def test_a_rate_comes_with_its_interval(superset_server, dashboard_charts):
             low, high = r["Cumulative rate__yhat_lower"], r["Cumulative rate__yhat_upper"]
             assert 0 <= low <= r["Cumulative rate"] <= high <= 100, (chart["slice_name"], r)
         assert any(r["Same month last FY"] is not None for r in rows), chart["slice_name"]
+
+
+ASBF = "ASB and fire"
+OVERVIEW = "Community safety overview"
+
+
+def serving_rows(serving, sql: str, **params) -> list[dict]:
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        cur = con.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        con.close()
+
+
+def demo_manifest(superset_server) -> dict:
+    """The session's demo manifest (its restated files and its late return)."""
+    if not superset_server.built:
+        pytest.skip("CSP_TEST_SERVING: the status day and the demo's files are unknown")
+    return json.loads((superset_server.landing_dir / "demo_manifest.json").read_text())
+
+
+def late_council_return(manifest: dict) -> dict:
+    """The demo's one late return: Medway's council ASB, from a month to the end."""
+    (late,) = manifest["late"]
+    assert late["scope"] == MEDWAY and late["missing_from"] in manifest["months"], late
+    return late
+
+
+def first_day(month: str) -> dt.date:
+    return dt.date.fromisoformat(f"{month}-01")
+
+
+def month_name(day: dt.date) -> str:
+    return f"{day:%B %Y}"
+
+
+def test_the_medway_manager_sees_the_overdue_council_asb_return_first(
+    superset_server, dashboard_charts
+):
+    """Data status (overview), through the chart data API: Medway's manager sees Medway's
+    council ASB return overdue, first, with the sentence saying since when, every other
+    source up to date, and no other CSP's row; Milton Keynes's manager sees Milton Keynes
+    up to date."""
+    late = late_council_return(demo_manifest(superset_server))
+    contract = get_contract(late["source"])
+    missing = first_day(late["missing_from"])
+    last_received = (missing - dt.timedelta(days=1)).replace(day=1)
+    month_end = (missing + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    due = month_end + dt.timedelta(days=contract.lag_days)
+    days_late = (dt.date.fromisoformat(AS_OF) - due).days
+    assert days_late > 0  # the session's status day makes it overdue (conftest.AS_OF)
+
+    chart = named_chart(dashboard_charts, OVERVIEW, "Data status")
+    medway = chart_data(superset_server.client("medway_manager"), chart["id"])
+    assert medway["colnames"] == [
+        "source_title",
+        "area_name",
+        "last_period_label",
+        "expected_by_label",
+        "overdue_label",
+        "days_late",
+        "status",
+    ]
+    first, *others = medway["data"]
+    assert {r["area_name"] for r in medway["data"]} == {"Medway"}  # RLS: no Milton Keynes
+    assert first["source_title"] == contract.title
+    assert first["overdue_label"] == "Overdue" and first["days_late"] == days_late
+    assert first["last_period_label"] == month_name(last_received)
+    assert first["expected_by_label"] == f"{month_name(missing)} by {due.day} {due:%B %Y}"
+    assert first["status"].startswith(
+        f"No data from {contract.title} since {month_name(last_received)}"
+    ), first["status"]
+    assert f"({days_late} days late)" in first["status"]
+    assert others and all(r["overdue_label"] == "Up to date" for r in others), others
+    assert all(r["days_late"] == 0 and r["status"].startswith("Up to date") for r in others)
+
+    mk = chart_data(superset_server.client("mk_manager"), chart["id"])["data"]
+    assert {r["area_name"] for r in mk} == {"Milton Keynes"}
+    assert contract.title in {r["source_title"] for r in mk}
+    assert all(r["overdue_label"] == "Up to date" for r in mk), mk
+
+
+def fy_label(month: str) -> str:
+    """The month as the dataset's fy_month_label ('11 Feb')."""
+    day = first_day(month)
+    return f"{(day.month + 8) % 12 + 1:02d} {day:%b}"
+
+
+def fy_points(client: Client, chart: dict) -> dict[tuple[str, str], int | None]:
+    """(fy_position, fy_month_label) -> the point of a this-FY-against-last-FY chart."""
+    rows = chart_data(client, chart["id"])["data"]
+    return {(r["fy_position"], r["fy_month_label"]): r["total_count"] for r in rows}
+
+
+def test_asb_combined_has_no_value_while_the_council_return_is_missing(
+    superset_server, dashboard_charts
+):
+    """Medway's manager: ASB reported to the police and the council (and to the council)
+    have no value for the months without a council return and a value for every other
+    month; police ASB has one every month. Milton Keynes has every month."""
+    manifest = demo_manifest(superset_server)
+    late = late_council_return(manifest)
+    missing = {fy_label(m) for m in manifest["months"] if m >= late["missing_from"]}
+    assert missing == {"11 Feb", "12 Mar"}  # the last two months of the latest FY
+    asb = in_domain(read(), "asb")
+    (combined,) = [m for m in asb if m.method == "sum_of"]
+    (police,) = [m for m in asb if m.method == "count" and not sent_per_csp(m)]
+    (council,) = [m for m in asb if m.method == "count" and sent_per_csp(m)]
+    medway = superset_server.client("medway_manager")
+    mk = superset_server.client("mk_manager")
+    for measure in (combined, council):
+        chart = named_chart(dashboard_charts, ASBF, fy_name(measure))
+        points = fy_points(medway, chart)
+        assert len(points) == 24, points
+        no_value = {label for (fy, label), v in points.items() if v is None}
+        assert no_value == missing and all(
+            (fy, label) in points for fy in ("This FY", "Last FY") for label in missing
+        )
+        assert {fy for (fy, label), v in points.items() if v is None} == {"This FY"}
+        assert all(v is not None for v in fy_points(mk, chart).values())
+    police_points = fy_points(medway, named_chart(dashboard_charts, ASBF, fy_name(police)))
+    assert len(police_points) == 24 and all(v is not None for v in police_points.values())
+
+
+RESTATED = "Restated ASB and fire figures"
+FIGURES = "ASB and fire figures by month, restated marked"
+
+
+def test_restated_figures_are_listed_and_marked(superset_server, dashboard_charts):
+    """Each manager's restated ASB and fire figures are their CSP's rows of the serving
+    file's restatements: Medway's the fire incidents recorded late, Milton Keynes's the
+    council's backdated reports; the figures table marks exactly the restated figures,
+    with the first reported count beside the latest."""
+    manifest = demo_manifest(superset_server)
+    (backdated,) = [r for r in manifest["restated"] if r["source"] == "asb_council"]
+    (council,) = [m for m in in_domain(read(), "asb") if m.method == "count" and sent_per_csp(m)]
+    serving = superset_server.serving_path
+    restated = named_chart(dashboard_charts, ASBF, RESTATED)
+    figures = named_chart(dashboard_charts, ASBF, FIGURES)
+    columns = ["measure_name", "month_label", "count_before", "count_after", "count_change"]
+    for user, code in (("medway_manager", MEDWAY), ("mk_manager", MK)):
+        client = superset_server.client(user)
+        rows = chart_data(client, restated["id"])["data"]
+        expected = serving_rows(
+            serving,
+            "SELECT measure_name, strftime(period_month, '%Y-%m') AS month_label, "
+            "count_before, count_after, count_change FROM main.restatements "
+            "WHERE domain IN ('asb', 'fire') AND area_type = 'csp' AND area_code = $area",
+            area=code,
+        )
+        assert expected, code
+        assert sorted(tuple(r[c] for c in columns) for r in rows) == sorted(
+            tuple(r[c] for c in columns) for r in expected
+        ), user
+        # each restated once: the count before is the first reported
+        assert all(r["first_reported_count"] == r["count_before"] for r in rows)
+        assert all(r["restated_at_label"] != "Not published yet" for r in rows)
+        if code == MEDWAY:
+            (fire,) = rows
+            assert (fire["month_label"], fire["count_change"]) == (LATE_FIRE_MONTH, LATE_FIRES)
+            assert fire["source_file"].endswith(".restated-9.csv")
+        else:
+            assert {r["area_name"] for r in rows} == {"Milton Keynes"}
+            assert min(r["month_label"] for r in rows) == backdated["period"]
+            (of_council,) = [r for r in rows if r["measure_name"] == council.measure_name]
+            assert of_council["month_label"] == backdated["period"]
+            assert of_council["count_change"] == backdated["rows_after"] - backdated["rows_before"]
+            assert backdated["file"].endswith(of_council["source_file"])
+
+        marked = {
+            (r["measure_name"], r["month_label"]): r
+            for r in chart_data(client, figures["id"])["data"]
+            if r["restated_label"]
+        }
+        is_restated = serving_rows(
+            serving,
+            "SELECT measure_name, strftime(period_month, '%Y-%m') AS month_label, count, "
+            "first_reported_count FROM main.scorecard WHERE domain IN ('asb', 'fire') "
+            "AND area_type = 'csp' AND area_code = $area AND is_restated",
+            area=code,
+        )
+        assert is_restated and set(marked) == {
+            (r["measure_name"], r["month_label"]) for r in is_restated
+        }
+        for r in is_restated:
+            shown = marked[(r["measure_name"], r["month_label"])]
+            assert shown["count"] == r["count"] != r["first_reported_count"]
+            assert shown["first_reported_count"] == r["first_reported_count"]
+            assert shown["restated_label"] == (
+                f"Restated (first reported {r['first_reported_count']:,})"
+            )
+
+
+def test_asb_and_fire_figures_are_the_csps_figures(superset_server, dashboard_charts):
+    """Through the saved charts, each manager's council reports by channel add up to the
+    serving file's rows of their CSP, and the fire rates are the scorecard's values."""
+    serving = superset_server.serving_path
+    channel = named_chart(
+        dashboard_charts, ASBF, "Council ASB reports by channel, with satisfaction"
+    )
+    (rates,) = [c for c in dashboard_charts[ASBF] if c["slice_name"].startswith("Fire incidents")]
+    for user, code in (("mk_manager", MK), ("medway_manager", MEDWAY)):
+        client = superset_server.client(user)
+        rows = chart_data(client, channel["id"])["data"]
+        assert sum(r["total_reports"] for r in rows) == serving_sum(
+            serving,
+            "SELECT sum(reports) FROM main.asb_reports_by_category WHERE area_code = $area",
+            code,
+        )
+        assert all(0 <= r["satisfied_share"] <= 100 for r in rows if r["total_surveyed"])
+        got = {
+            (
+                dt.datetime.fromtimestamp(r["period_month"] / 1000, dt.UTC).date(),
+                r["measure_name"],
+            ): r["rate"]
+            for r in chart_data(client, rates["id"])["data"]
+        }
+        expected = {
+            (r["period_month"], r["measure_name"]): r["value"]
+            for r in serving_rows(
+                serving,
+                "SELECT period_month, measure_name, value FROM main.scorecard "
+                "WHERE domain = 'fire' AND area_type = 'csp' AND area_code = $area",
+                area=code,
+            )
+        }
+        assert expected and got.keys() == expected.keys()
+        assert all(got[k] == pytest.approx(v) for k, v in expected.items() if v is not None)
 
 
 def all_crime_two_fys(serving, area_code: str | None = None) -> int:
