@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -103,6 +104,22 @@ def _warehouse(
         "3::BIGINT AS events, 1::BIGINT AS disagreements"
     )
     con.execute(
+        "CREATE OR REPLACE TABLE main_marts.asb_reports_by_category AS SELECT 'csp' AS area_type, "
+        "'E22000307' AS area_code, DATE '2024-01-01' AS period_month, 'noise' AS category, "
+        "'online' AS channel, 4::BIGINT AS reports"
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE main_marts.restatements AS SELECT 'asb_council' AS measure_code, "
+        "'csp' AS area_type, 'E22000307' AS area_code, DATE '2024-01-01' AS period_month, "
+        "4::BIGINT AS count_before, 5::BIGINT AS count_after, "
+        "TIMESTAMP '2024-02-10 09:00:00' AS restated_at, 'a.restated-1.csv' AS source_file"
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE main_marts.source_status AS SELECT 'asb_council' AS source, "
+        "'E22000307' AS area_code, DATE '2024-01-01' AS last_period_received, "
+        "false AS is_overdue"
+    )
+    con.execute(
         "CREATE OR REPLACE TABLE main_marts.fct_crime AS "
         "SELECT 'c1' AS crime_ref, 'v1' AS victim_ref, 'E22000307' AS area_code"
     )
@@ -140,6 +157,9 @@ def test_publish_copies_aggregates_only(tmp_path: Path):
         "crime_by_lsoa_month": 2,
         "marac_cases_by_agency": 1,
         "repeat_flag_agreement": 1,
+        "asb_reports_by_category": 1,
+        "restatements": 1,
+        "source_status": 1,
     }
     tables = _tables(serving)
     assert {"scorecard", "dim_area", "dim_date", "crime_by_lsoa_month"} <= tables
@@ -180,6 +200,128 @@ def test_publish_copies_aggregates_only(tmp_path: Path):
         "serving.duckdb",
         "warehouse.duckdb",
     ]
+
+
+def _history_scorecard(warehouse: Path, counts: list[int], published: dict | None = None) -> None:
+    """Give the warehouse a scorecard and restatements as dbt makes them with the publish
+    history ``published`` ((month index) -> (first count, first published at, last count)):
+    first_reported_at NULL for a figure never published, a restatement pending (restated_at
+    NULL) where the count differs from the last published one."""
+    published = published or {}
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("DROP TABLE IF EXISTS main_marts.scorecard")
+        con.execute(
+            "CREATE TABLE main_marts.scorecard (measure_code VARCHAR, area_type VARCHAR, "
+            "area_code VARCHAR, period_month DATE, count BIGINT, source VARCHAR, "
+            "first_reported_count BIGINT, first_reported_at TIMESTAMP, source_file VARCHAR)"
+        )
+        con.execute("DELETE FROM main_marts.restatements")
+        for i, count in enumerate(counts):
+            month = date(2024, 1 + i, 1)
+            first = published.get(i)
+            con.execute(
+                "INSERT INTO main_marts.scorecard VALUES ('asb_council', 'csp', 'E22000307', "
+                "?, ?, 'asb_council', ?, ?, ?)",
+                [
+                    month,
+                    count,
+                    first[0] if first else count,
+                    first[1] if first else None,
+                    f"f{i}-{count}.csv",
+                ],
+            )
+            if first and first[2] != count:
+                con.execute(
+                    "INSERT INTO main_marts.restatements VALUES ('asb_council', 'csp', "
+                    "'E22000307', ?, ?, ?, NULL, ?)",
+                    [month, first[2], count, f"f{i}-{count}.csv"],
+                )
+    finally:
+        con.close()
+
+
+def _history(folder: Path) -> list[tuple]:
+    return duckdb.execute(
+        "SELECT publish_id, published_at, strftime(period_month, '%Y-%m'), count, source_file "
+        f"FROM read_parquet('{folder}/published-*.parquet') ORDER BY published_at, period_month"
+    ).fetchall()
+
+
+def test_publish_records_what_it_published_new_or_changed_outside_the_warehouse(tmp_path: Path):
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb")
+    serving, history = tmp_path / "serving.duckdb", tmp_path / "history"
+    _history_scorecard(warehouse, [10, 20, 30])
+    first = publish_serving(warehouse, serving, history_dir=history)
+    assert (first.first_published, first.restated) == (3, 0)
+    recorded = _history(history)
+    assert [r[2:] for r in recorded] == [
+        ("2024-01", 10, "f0-10.csv"),
+        ("2024-02", 20, "f1-20.csv"),
+        ("2024-03", 30, "f2-30.csv"),
+    ]
+    (publish_id,), (stamp,) = {r[0] for r in recorded}, {r[1] for r in recorded}
+    assert first.history_file == history / f"published-{publish_id}.parquet"
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        stamped = con.execute("SELECT DISTINCT first_reported_at FROM main.scorecard").fetchall()
+    finally:
+        con.close()
+    assert stamped == [(stamp,)]  # the serving file says when each figure was first published
+    # published again before a rebuild: the history already has them, with their time
+    repeat = publish_serving(warehouse, serving, history_dir=history)
+    assert (repeat.first_published, repeat.restated, repeat.history_file) == (0, 0, None)
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        assert con.execute("SELECT DISTINCT first_reported_at FROM main.scorecard").fetchall() == [
+            (stamp,)
+        ]
+    finally:
+        con.close()
+
+    # the next build: February restated (20 -> 25), the rest as published
+    _history_scorecard(
+        warehouse, [10, 25, 30], {i: (c, stamp, c) for i, c in enumerate([10, 20, 30])}
+    )
+    second = publish_serving(warehouse, serving, history_dir=history)
+    assert (second.first_published, second.restated) == (0, 1)
+    later = [r for r in _history(history) if r[0] != publish_id]
+    assert [r[2:] for r in later] == [("2024-02", 25, "f1-25.csv")]
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        restated = con.execute("SELECT restated_at FROM main.restatements").fetchall()
+        kept = con.execute("SELECT DISTINCT first_reported_at FROM main.scorecard").fetchall()
+    finally:
+        con.close()
+    assert restated == [(later[0][1],)] and later[0][1] > stamp
+    assert kept == [(stamp,)]
+
+    # the same build published again (publish_job): nothing new or changed, no history file,
+    # and the serving file keeps the times of the publish that first published them
+    files = sorted(history.iterdir())
+    again = publish_serving(warehouse, serving, history_dir=history)
+    assert (again.first_published, again.restated, again.history_file) == (0, 0, None)
+    assert sorted(history.iterdir()) == files
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        assert con.execute("SELECT restated_at FROM main.restatements").fetchall() == restated
+        assert (
+            con.execute("SELECT DISTINCT first_reported_at FROM main.scorecard").fetchall() == kept
+        )
+    finally:
+        con.close()
+    # a failed publish writes no history (the serving file and the history stay as they were)
+    _history_scorecard(
+        warehouse, [11, 25, 30], {i: (c, stamp, c) for i, c in enumerate([10, 25, 30])}
+    )
+    con = duckdb.connect(str(warehouse))
+    con.execute("DROP TABLE main_marts.dim_date")
+    con.close()
+    before = sorted(history.iterdir())
+    with pytest.raises(PublishError):
+        publish_serving(warehouse, serving, history_dir=history)
+    assert sorted(history.iterdir()) == before
+    assert files == before[: len(files)]
 
 
 def test_reader_of_old_file_keeps_reading_across_swap(tmp_path: Path):

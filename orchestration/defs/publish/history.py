@@ -92,19 +92,46 @@ def history_files(history_dir: Path) -> list[Path]:
     return sorted(p for p in folder.glob(f"{PREFIX}*.parquet"))
 
 
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def stage_history(con: duckdb.DuckDBPyConnection, history_dir: Path) -> StagedHistory:
-    """Stamp this publish's time on the figures of the new serving file (open in ``con``,
-    tables in ``main``) that no publish has published before, and write them, new or
-    changed, to a temporary history file in ``history_dir``."""
+    """Stamp the figures of the new serving file (open in ``con``, tables in ``main``) that
+    the history has never recorded with this publish's time, and write them, new or changed,
+    to a temporary history file in ``history_dir``.
+
+    The warehouse's scorecard knows the history as of its build; a figure it has as not yet
+    published (first_reported_at NULL) or as changed (a restatement with restated_at NULL)
+    may have been published since by a publish of the same build (``publish_job`` run
+    again): the history says so, and its time is kept rather than this publish's."""
     published_at = datetime.now(UTC).replace(tzinfo=None)
     publish_id = f"{published_at.strftime('%Y%m%dT%H%M%S%fZ')}-{uuid.uuid4().hex[:8]}"
     staged = StagedHistory(publish_id, published_at, None)
     if not _has_columns(con, "scorecard", (*_KEY, "count", "first_reported_at", "source_file")):
         return staged
+    files = history_files(history_dir)
+    keys = ", ".join(_KEY)
+    if files:
+        listed = ", ".join(_quote(str(f)) for f in files)
+        con.execute(
+            "CREATE TEMP TABLE published_before AS SELECT "
+            f"{keys}, min(published_at) AS first_at, "
+            'arg_max("count", published_at) AS last_count, max(published_at) AS last_at '
+            f"FROM read_parquet([{listed}], union_by_name = true) GROUP BY ALL"
+        )
+    else:
+        con.execute(
+            "CREATE TEMP TABLE published_before (measure_code VARCHAR, area_type VARCHAR, "
+            "area_code VARCHAR, period_month DATE, first_at TIMESTAMP, last_count BIGINT, "
+            "last_at TIMESTAMP)"
+        )
+    on = " AND ".join(f"p.{k} = t.{k}" for k in _KEY)
     con.execute(
-        'UPDATE main.scorecard SET first_reported_at = ? WHERE "count" IS NOT NULL '
-        "AND first_reported_at IS NULL",
-        [published_at],
+        "UPDATE main.scorecard AS t SET first_reported_at = coalesce(("
+        f"SELECT p.first_at FROM published_before AS p WHERE {on}), $ts) "
+        'WHERE t."count" IS NOT NULL AND t.first_reported_at IS NULL',
+        {"ts": published_at},
     )
     parts = [
         'SELECT measure_code, area_type, area_code, period_month, "count", source, source_file '
@@ -112,8 +139,10 @@ def stage_history(con: duckdb.DuckDBPyConnection, history_dir: Path) -> StagedHi
     ]
     if _has_columns(con, "restatements", (*_KEY, "count_after", "restated_at", "source_file")):
         con.execute(
-            "UPDATE main.restatements SET restated_at = ? WHERE restated_at IS NULL",
-            [published_at],
+            "UPDATE main.restatements AS t SET restated_at = coalesce(("
+            f"SELECT p.last_at FROM published_before AS p WHERE {on} "
+            "AND p.last_count = t.count_after), $ts) WHERE t.restated_at IS NULL",
+            {"ts": published_at},
         )
         parts.append(
             "SELECT r.measure_code, r.area_type, r.area_code, r.period_month, r.count_after, "
@@ -121,13 +150,13 @@ def stage_history(con: duckdb.DuckDBPyConnection, history_dir: Path) -> StagedHi
             "LEFT JOIN main.scorecard AS s USING (measure_code, area_type, area_code, "
             "period_month) WHERE r.restated_at = $ts"
         )
-    rows = " UNION ALL ".join(parts)
     counts = con.execute(
         "SELECT count(*) FILTER (WHERE n = 0), count(*) FILTER (WHERE n = 1) FROM ("
         + " UNION ALL ".join(f"SELECT {i} AS n FROM ({p})" for i, p in enumerate(parts))
         + ")",
         {"ts": published_at},
     ).fetchone()
+    con.execute("DROP TABLE published_before")
     staged.first_published, staged.restated = int(counts[0]), int(counts[1])
     if staged.first_published + staged.restated == 0:
         return staged
@@ -139,11 +168,11 @@ def stage_history(con: duckdb.DuckDBPyConnection, history_dir: Path) -> StagedHi
         "measure_code::VARCHAR AS measure_code, area_type::VARCHAR AS area_type, "
         "area_code::VARCHAR AS area_code, period_month::DATE AS period_month, "
         '"count"::BIGINT AS "count", source::VARCHAR AS source, '
-        f"source_file::VARCHAR AS source_file FROM ({rows})"
+        "source_file::VARCHAR AS source_file FROM (" + " UNION ALL ".join(parts) + ")"
     )
-    path = str(temporary).replace("'", "''")
     con.execute(
-        f"COPY ({select}) TO '{path}' (FORMAT parquet)", {"id": publish_id, "ts": published_at}
+        f"COPY ({select}) TO {_quote(str(temporary))} (FORMAT parquet)",
+        {"id": publish_id, "ts": published_at},
     )
     staged.temporary = temporary
     return staged
