@@ -36,6 +36,7 @@ def build_definitions() -> dg.Definitions:
     from orchestration.defs.publish.docs import build_dbt_docs_asset
     from orchestration.defs.publish.serving import build_serving_asset
     from orchestration.defs.publish.superset import build_superset_asset
+    from orchestration.defs.quality.partners_on_time import build_partners_on_time_check
     from orchestration.defs.quality.repeat_flags import build_repeat_flag_check
 
     sources = ingest_sources()
@@ -49,6 +50,7 @@ def build_definitions() -> dg.Definitions:
     superset = build_superset_asset()
     docs = build_dbt_docs_asset(project)
     repeat_flags = build_repeat_flag_check()
+    partners_on_time = build_partners_on_time_check()
 
     ingest_job = dg.define_asset_job(
         INGEST_JOB,
@@ -58,7 +60,7 @@ def build_definitions() -> dg.Definitions:
     build_job = dg.define_asset_job(
         BUILD_JOB,
         selection=dg.AssetSelection.assets(dbt_models, serving, superset, docs)
-        | dg.AssetSelection.checks(repeat_flags),
+        | dg.AssetSelection.checks(repeat_flags, partners_on_time),
         description=(
             "dbt build (models, seeds, tests as checks), then publish the serving file, "
             "refresh Superset (skipped when it is not running) and the dbt docs site."
@@ -72,7 +74,7 @@ def build_definitions() -> dg.Definitions:
 
     return dg.Definitions(
         assets=[*ingest_assets, dbt_models, serving, superset, docs],
-        asset_checks=[repeat_flags],
+        asset_checks=[repeat_flags, partners_on_time],
         jobs=[ingest_job, build_job, publish_job],
         schedules=[build_monthly_schedule(build_job)],
         sensors=[

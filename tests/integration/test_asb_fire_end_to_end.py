@@ -309,11 +309,11 @@ def test_a_restated_council_file_keeps_its_first_report_through_a_rebuild(tmp_pa
         name = f"{month}-{SLUG}-asb-council.restated-1.csv"
         _write_council(landing, month, restated, name)
         bad = _fire_rows(month, 10)
-        bad[6]["motive"] = "arson"
+        bad[6]["motive"] = "arson"  # the 7th data row: row 8 of the file
         _write(landing / "fire_incidents" / f"{month}-{SLUG}-fire-incidents.csv", FIRE_HEADER, bad)
         assert build.main([]) == 1  # a rejected file fails the build; the rest publishes
         report = next((data / "quarantine").rglob("*.error.txt")).read_text()
-        assert "row 7" in report and "motive" in report and "arson" in report, report
+        assert "row 8" in report and "motive" in report and "arson" in report, report
 
         def check() -> datetime:
             card = _scorecard(data)

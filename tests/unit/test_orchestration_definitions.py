@@ -38,6 +38,14 @@ def test_asset_keys(repo):
         _key("fct_marac_case"),
         _key("marac_cases_by_agency"),
         _key("repeat_flag_agreement"),
+        _key("raw", "asb_council"),
+        _key("raw", "fire_incidents"),
+        _key("fct_asb_report"),
+        _key("fct_fire_incident"),
+        _key("asb_reports_by_category"),
+        _key("restatements"),
+        _key("source_status"),
+        _key("stg_publish__history"),
         _key("scorecard"),
         _key("fct_crime"),
         _key("dim_area"),
@@ -140,6 +148,45 @@ def test_repeat_flag_check_is_non_blocking_and_runs_with_the_build(repo):
     assert key in repo.asset_graph.asset_check_keys
     assert not repo.asset_graph.get_check_spec(key).blocking
     assert key in repo.get_job("build_and_publish_job").asset_layer.asset_graph.asset_check_keys
+
+
+def test_partners_on_time_check_is_non_blocking_and_names_the_late_partner(repo):
+    from datetime import date
+
+    from orchestration.defs.quality.partners_on_time import CHECK_NAME, Status, evaluate
+
+    key = dg.AssetCheckKey(_key("source_status"), CHECK_NAME)
+    assert key in repo.asset_graph.asset_check_keys
+    assert not repo.asset_graph.get_check_spec(key).blocking
+    assert key in repo.get_job("build_and_publish_job").asset_layer.asset_graph.asset_check_keys
+
+    late = Status(
+        "asb_council",
+        "E22000143",
+        "Medway",
+        date(2026, 7, 1),
+        date(2026, 10, 5),
+        True,
+        52,
+        "No data from Anti-social behaviour reports (council ASB team) since July 2026: "
+        "August 2026 was due by 5 October 2026 (52 days late)",
+    )
+    on_time = Status(
+        "fire_incidents",
+        "E22000307",
+        "Milton Keynes",
+        date(2026, 9, 1),
+        date(2026, 12, 5),
+        False,
+        0,
+        "Up to date",
+    )
+    warned = evaluate([late, on_time])
+    assert not warned.passed and warned.severity == dg.AssetCheckSeverity.WARN
+    assert warned.description.startswith("1 partner return(s) overdue: Medway: No data from")
+    assert "Milton Keynes" not in warned.description
+    assert evaluate([on_time]).passed
+    assert evaluate([]).description == "no partner file loaded yet"
 
 
 def test_jobs_schedule_and_sensors(repo):
