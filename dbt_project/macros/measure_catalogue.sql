@@ -131,7 +131,7 @@
                     "seeds/measures.csv row " ~ m.get('row', '?') ~ " (measure '" ~ m.measure_code
                     ~ "'), column 'method': '" ~ m.method ~ "' is not implemented yet for "
                     ~ (events_sources | join(', ')) ~ " (measure_event_counts supports: "
-                    ~ (methods.items() | selectattr('1.implemented') | map(attribute='0') | join(', ')) ~ ")") }}
+                    ~ (methods.items() | selectattr('1.events') | selectattr('1.implemented') | map(attribute='0') | join(', ')) ~ ")") }}
             {%- endif -%}
             {%- do out.append(m) -%}
         {%- endif -%}

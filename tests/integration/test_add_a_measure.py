@@ -173,5 +173,5 @@ def test_a_method_without_sql_for_a_counted_source_stops_the_build(tmp_path: Pat
     assert (
         f"seeds/measures.csv row {at + 2} (measure 'dv_child_present_rate'), column 'method': "
         "'distinct_ytd' is not implemented yet for dv_incidents, marac_cases "
-        "(measure_event_counts supports: count, ytd_proportion)"
+        "(measure_event_counts supports: count, ytd_proportion, repeat_people)"
     ) in " ".join(result.stdout.split()), result.stdout[-3000:]
