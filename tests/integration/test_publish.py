@@ -510,3 +510,18 @@ def test_a_publish_waits_for_a_running_publish_and_never_removes_its_files(
     assert temporary_files(serving) == []
     assert lock_path(serving).is_file()
     assert result.counts["crime_by_lsoa_month"] == 1_000_002
+
+
+def test_an_unwritable_history_keeps_the_old_serving_file(tmp_path: Path):
+    """A publish that cannot record what it publishes does not publish."""
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb")
+    serving = tmp_path / "serving.duckdb"
+    publish_serving(warehouse, serving)
+    before = serving.read_bytes()
+    _history_scorecard(warehouse, [10, 20])
+    blocked = tmp_path / "history"
+    blocked.write_text("a file where the history folder should be")
+    with pytest.raises(PublishError, match="the publish history .* cannot be written"):
+        publish_serving(warehouse, serving, history_dir=blocked)
+    assert serving.read_bytes() == before
+    assert temporary_files(serving) == []

@@ -292,7 +292,13 @@ def _publish(
                 copy_comments(con, "wh", schema, table)
             con.execute("DETACH wh")
             if history_dir is not None:
-                history = stage_history(con, history_dir)
+                try:
+                    history = stage_history(con, history_dir)
+                except (OSError, duckdb.IOException) as exc:
+                    raise PublishError(
+                        f"the publish history {history_dir} cannot be written ({exc}): "
+                        "not publishing (set CSP_HISTORY_DIR to a folder you can write)"
+                    ) from exc
             con.execute(
                 "CREATE TABLE main._publish_log AS "
                 "SELECT current_timestamp::TIMESTAMP AS published_at, t.table_name, t.row_count "
