@@ -41,7 +41,13 @@ with_ytd as (
         {{ ytd_complete('measure_count', 'measure_code, area_type, area_code', 'period_month') }}
             as ytd_count,
         {{ ytd_complete('denominator_count', 'measure_code, area_type, area_code', 'period_month') }}
-            as ytd_denominator_count
+            as ytd_denominator_count,
+        -- the file loaded last among the FY's months to date: the one that made a YTD figure
+        arg_max(source_file, loaded_at) over (
+            partition by measure_code, area_type, area_code, {{ fy_start_year('period_month') }}
+            order by period_month
+            rows between unbounded preceding and current row
+        ) as ytd_source_file
     from monthly
 
 ),
@@ -217,7 +223,11 @@ final as (
             and published.first_reported_count != w.count_value,
             false
         )::boolean as is_restated,
-        w.source_file::varchar as source_file
+        (case
+            when w.count_value is null then null
+            when w.is_proportion then w.ytd_source_file
+            else w.source_file
+        end)::varchar as source_file
     from with_last_year as w
     inner join measures
         on measures.measure_code = w.measure_code
