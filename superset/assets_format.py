@@ -393,7 +393,8 @@ def timeseries(
     if not temporal:
         params["xAxisForceCategorical"] = True
     if y_title:
-        params["y_axis_title"] = y_title
+        # clear of the axis's labels
+        params.update(y_axis_title=y_title, y_axis_title_margin=50)
     query = {
         "columns": [base_axis(x, temporal), *series],
         "series_columns": series,
