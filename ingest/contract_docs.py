@@ -82,6 +82,11 @@ def render(contract: Contract) -> str:
             f"| `{c.header}` | `{c.name}` | {c.type} | {'yes' if c.required else 'no'} | "
             f"{_rule(c)} | {c.description} |"
         )
+    if contract.row_rules:
+        lines += ["", "## Rules across columns", ""] + [
+            f"- `{r.column}`: rejected when {r.reason} (`{r.condition}`)"
+            for r in contract.row_rules
+        ]
     if contract.notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in contract.notes]
     lines += [

@@ -214,6 +214,18 @@ def check_rows(
                 f"FROM (SELECT _line, {v} AS value, min(_line) OVER (PARTITION BY {v}) first_line "
                 f"FROM {t}) WHERE value IS NOT NULL AND _line > first_line"
             )
+    if contract.row_rules:
+        # the rules across columns read the row typed; a value its column rejects is NULL
+        typed = f"(SELECT _line, {typed_select(contract, lenient=True)} FROM {t})"
+        for rule in contract.row_rules:
+            col = contract.column(rule.column)
+            i = len(meta)
+            meta.append((col, rule.reason))
+            branches.append(
+                f"SELECT {i} AS check_id, _line, {_quote_ident(col.name)}::VARCHAR AS value, "
+                f"NULL::INTEGER AS first_line FROM {typed} WHERE coalesce(({rule.condition}), "
+                "false)"
+            )
     errors: list[Finding] = []
     if branches:
         sql = (
@@ -283,19 +295,22 @@ def _clip(value: str, n: int = 60) -> str:
     return value if len(value) <= n else value[: n - 3] + "..."
 
 
-def typed_select(contract: Contract) -> str:
-    """SELECT list turning the staged text columns into the contract's typed columns."""
+def typed_select(contract: Contract, *, lenient: bool = False) -> str:
+    """SELECT list turning the staged text columns into the contract's typed columns
+    (`lenient`: a value that does not convert is NULL instead of an error)."""
+    cast = "TRY_CAST" if lenient else "CAST"
+    strptime = "try_strptime" if lenient else "strptime"
     parts = []
     for col in contract.columns:
         v = _v(col)
         if col.type == "VARCHAR":
             expr = v
         elif col.type == "DOUBLE":
-            expr = f"CAST({v} AS DOUBLE)"
+            expr = f"{cast}({v} AS DOUBLE)"
         elif col.type == "INTEGER":
-            expr = f"CAST({v} AS INTEGER)"
+            expr = f"{cast}({v} AS INTEGER)"
         elif col.type in ("DATE", "TIMESTAMP"):
-            expr = f"CAST(strptime({v}, {_sql_str(col.time_format or '')}) AS {col.type})"
+            expr = f"{cast}({strptime}({v}, {_sql_str(col.time_format or '')}) AS {col.type})"
         else:  # BOOLEAN
             t = ", ".join(_sql_str(x) for x in col.true_values)
             fa = ", ".join(_sql_str(x) for x in col.false_values)

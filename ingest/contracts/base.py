@@ -95,6 +95,17 @@ class Column:
 
 
 @dataclass(frozen=True)
+class RowRule:
+    """A rule across the columns of one row. `condition` is SQL over the row's typed columns
+    (by name; a value that fails its own column's rules is NULL here, and reported there)
+    that is TRUE for a bad row; the error names `column` and gives `reason`."""
+
+    column: str
+    condition: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Contract:
     name: str
     title: str
@@ -109,6 +120,7 @@ class Contract:
     formats: tuple[str, ...] = ("csv", "xlsx")
     publisher: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -118,6 +130,9 @@ class Contract:
         for s in self.scope_columns:
             if s not in names:
                 raise ValueError(f"contract {self.name}: unknown scope column {s}")
+        for rule in self.row_rules:
+            if rule.column not in names:
+                raise ValueError(f"contract {self.name}: row rule on unknown column {rule.column}")
 
     @property
     def headers(self) -> tuple[str, ...]:
