@@ -16,6 +16,7 @@ import dagster as dg
 from dagster import AssetCheckExecutionContext
 
 from orchestration.defs.common import WAREHOUSE_POOL
+from orchestration.defs.quality.marts import mart_rows
 
 STATUS_ASSET = dg.AssetKey("source_status")
 CHECK_NAME = "partners_send_their_returns_on_time"
@@ -45,17 +46,7 @@ class Status:
 
 def source_statuses(warehouse_path: str) -> list[Status]:
     """Every row of ``source_status``, overdue first (none when it is not built yet)."""
-    import duckdb
-
-    con = duckdb.connect(warehouse_path, read_only=True)
-    try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'main_marts' and table_name = 'source_status'"
-        ).fetchone()[0]
-        rows = con.execute(STATUS_SQL).fetchall() if exists else []
-    finally:
-        con.close()
+    rows = mart_rows(warehouse_path, "source_status", STATUS_SQL)
     return [Status(*row) for row in rows]
 
 

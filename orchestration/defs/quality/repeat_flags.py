@@ -17,6 +17,7 @@ import dagster as dg
 from dagster import AssetCheckExecutionContext
 
 from orchestration.defs.common import WAREHOUSE_POOL
+from orchestration.defs.quality.marts import mart_rows
 
 AGREEMENT_ASSET = dg.AssetKey("repeat_flag_agreement")
 CHECK_NAME = "partner_repeat_flags_agree_with_derived_repeats"
@@ -63,17 +64,7 @@ class Agreement:
 
 def latest_agreements(warehouse_path: str) -> list[Agreement]:
     """The latest month of each source and CSP in ``repeat_flag_agreement``."""
-    import duckdb
-
-    con = duckdb.connect(warehouse_path, read_only=True)
-    try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'main_marts' and table_name = 'repeat_flag_agreement'"
-        ).fetchone()[0]
-        rows = con.execute(LATEST_SQL).fetchall() if exists else []
-    finally:
-        con.close()
+    rows = mart_rows(warehouse_path, "repeat_flag_agreement", LATEST_SQL)
     return [Agreement(*row) for row in rows]
 
 
