@@ -99,6 +99,10 @@ SCORECARD_COLUMNS = [
     "first_reported_at",
     "is_restated",
     "source_file",
+    "numerator_definition",
+    "denominator_definition",
+    "definition_valid_from",
+    "definition_number",
 ]
 
 

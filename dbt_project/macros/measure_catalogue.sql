@@ -17,7 +17,12 @@
       rate_denominator population | households (with rate_per: a rate per rate_per of it)
       rate_per         1000 | 100000 ...
       higher_is_better true | false | blank (neutral)
-      numerator_definition, denominator_definition   the same, in words -#}
+      numerator_definition, denominator_definition   the same, in words
+      valid_from       blank, or the first day of the month (1 April for a year-to-date
+                       measure) from which this row's definition applies: a measure whose
+                       definition changed has one row per definition, alike but for the
+                       rules, their words and the description; each period is counted and
+                       labelled with the definition in force for it -#}
 
 
 {% macro measure_methods() %}
@@ -30,11 +35,11 @@
             'words': 'events in the period that meet numerator_rule'},
         'ytd_proportion': {'events': true, 'implemented': true,
             'words': '100 x events meeting numerator_rule / events meeting denominator_rule, both from 1 April to the period end'},
-        'distinct_ytd': {'events': true, 'implemented': false,
+        'distinct_ytd': {'events': true, 'implemented': true,
             'words': 'distinct people (person_ref) with an event meeting numerator_rule from 1 April to the period end'},
         'repeat_people': {'events': true, 'implemented': true,
             'words': 'distinct people (person_ref) with more than one event meeting numerator_rule in the period'},
-        'sum': {'events': true, 'implemented': false,
+        'sum': {'events': true, 'implemented': true,
             'words': 'sum over the period of the numerator_rule expression'},
         'sum_of': {'events': false, 'implemented': true,
             'words': 'sum of the measures listed in numerator_rule; no data when any of them has none'},
@@ -112,7 +117,65 @@
     {%- if relation is none -%}
         {{ exceptions.raise_compiler_error("the measure catalogue is not loaded: run `dbt seed --select measures` (dbt build does)") }}
     {%- endif -%}
-    {{ return(measure_catalogue_rows("select (rowid + 2)::integer as \"row\", * from " ~ relation ~ " order by rowid")) }}
+    {{ return(measure_definitions_grouped(measure_catalogue_rows("select (rowid + 2)::integer as \"row\", * from " ~ relation ~ " order by rowid"))) }}
+{% endmacro %}
+
+
+{% macro measure_definitions_grouped(rows) %}
+    {#- The catalogue's rows as measures: one dict per measure_code (its row with the latest
+        valid_from, i.e. the definition in force now), each with `definitions`, the code's rows
+        in order of valid_from (valid_from and valid_to: 'YYYY-MM-DD' or '' for "since always"
+        / "still in force"; numerator_rule, denominator_rule and their definitions in words). A
+        measure whose definition never changed has one row and one definition. -#}
+    {%- set by_code = {} -%}
+    {%- set order = [] -%}
+    {%- for r in rows -%}
+        {%- if r.measure_code not in by_code -%}
+            {%- do by_code.update({r.measure_code: []}) -%}
+            {%- do order.append(r.measure_code) -%}
+        {%- endif -%}
+        {%- do by_code[r.measure_code].append(r) -%}
+    {%- endfor -%}
+    {%- set out = [] -%}
+    {%- for code in order -%}
+        {%- set versions = by_code[code] | sort(attribute='valid_from') -%}
+        {%- set definitions = [] -%}
+        {%- for v in versions -%}
+            {%- do definitions.append({
+                'valid_from': v.get('valid_from', ''),
+                'valid_to': (versions[loop.index].get('valid_from', '') if not loop.last else ''),
+                'numerator_rule': v.numerator_rule,
+                'denominator_rule': v.denominator_rule,
+                'numerator_definition': v.get('numerator_definition', ''),
+                'denominator_definition': v.get('denominator_definition', ''),
+                'row': v.get('row')}) -%}
+        {%- endfor -%}
+        {%- set current = dict(versions | last) -%}
+        {%- do current.update({'definitions': definitions}) -%}
+        {%- do out.append(current) -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{% endmacro %}
+
+
+{% macro measure_rule(m, rule) %}
+    {#- The SQL condition of `m`'s `rule` ('numerator_rule' or 'denominator_rule') over events
+        with a period_month: the rule itself when the measure has one definition, else each
+        definition's rule within its own dates (a change of definition applies from its
+        valid_from, never to the periods before). A definition without the rule counts
+        nothing. -#}
+    {%- set definitions = m.get('definitions') or [] -%}
+    {%- if definitions | length <= 1 -%}
+        {{ return('(' ~ m[rule] ~ ')') }}
+    {%- endif -%}
+    {%- set parts = [] -%}
+    {%- for d in definitions -%}
+        {%- set when = [] -%}
+        {%- if d.valid_from -%}{%- do when.append("period_month >= date '" ~ d.valid_from ~ "'") -%}{%- endif -%}
+        {%- if d.valid_to -%}{%- do when.append("period_month < date '" ~ d.valid_to ~ "'") -%}{%- endif -%}
+        {%- do parts.append('(' ~ (when | join(' and ') or 'true') ~ ' and (' ~ (d[rule] or 'false') ~ '))') -%}
+    {%- endfor -%}
+    {{ return('(' ~ parts | join(' or ') ~ ')') }}
 {% endmacro %}
 
 
@@ -164,10 +227,14 @@
         source, period_month, grain..., event_count, denominator_count: NULL but for a
         ytd_proportion). A repeat_people measure counts the distinct people (the events'
         person_ref) with more than one event meeting its rule in the group: it needs each
-        person's events first, so it has a scan of its own. The YTD sums of a proportion
+        person's events first, so it has a scan of its own. A distinct_ytd measure counts each
+        person once in the financial year, in the first month they meet its rule (a scan of
+        its own too): the scorecard's year-to-date sum of these is the distinct people from
+        1 April. A sum measure sums its numerator_rule expression. The YTD sums of a proportion
         are the scorecard's. -#}
-    {%- set per_event = measures | rejectattr('method', 'equalto', 'repeat_people') | list -%}
+    {%- set per_event = measures | selectattr('method', 'in', ['count', 'ytd_proportion', 'sum']) | list -%}
     {%- set per_person = measures | selectattr('method', 'equalto', 'repeat_people') | list -%}
+    {%- set per_person_year = measures | selectattr('method', 'equalto', 'distinct_ytd') | list -%}
     {%- if measures | length == 0 -%}
         select null::varchar as measure_code, null::varchar as source, null::date as period_month,
             {% for g in grain %}null::varchar as {{ g }}, {% endfor %}null::bigint as event_count,
@@ -187,11 +254,15 @@
                 {%- for m in per_event %}
                 {%- set in_sources %}source in ({% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %}){% endset %}
                 {%- do columns.append(m.measure_code ~ '|n') %}
-                count(*) filter (where {{ in_sources }} and ({{ m.numerator_rule }}))::bigint
+                {%- if m.method == 'sum' %}
+                coalesce(sum({{ m.numerator_rule }}) filter (where {{ in_sources }}), 0)::bigint
+                {%- else %}
+                count(*) filter (where {{ in_sources }} and {{ measure_rule(m, 'numerator_rule') }})::bigint
+                {%- endif %}
                     as "{{ m.measure_code }}|n"{{ ',' if not loop.last or m.method == 'ytd_proportion' }}
                 {%- if m.method == 'ytd_proportion' %}
                 {%- do columns.append(m.measure_code ~ '|d') %}
-                count(*) filter (where {{ in_sources }} and ({{ m.denominator_rule }}))::bigint
+                count(*) filter (where {{ in_sources }} and {{ measure_rule(m, 'denominator_rule') }})::bigint
                     as "{{ m.measure_code }}|d"{{ ',' if not loop.last }}
                 {%- endif %}
                 {%- endfor %}
@@ -209,11 +280,26 @@
             from {{ events }}
             where source in ({% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %})
               and person_ref is not null
-              and ({{ m.numerator_rule }})
+              and {{ measure_rule(m, 'numerator_rule') }}
             group by all
         ),
         {%- do parts.append('select source, period_month, ' ~ (grain | join(', ')) ~ (', ' if grain else '')
             ~ "'" ~ m.measure_code ~ "|n' as measure_part, count(*) filter (where events > 1)::bigint as n from \"people|"
+            ~ m.measure_code ~ '\" group by all') %}
+        {%- endfor %}
+        {%- for m in per_person_year %}
+        "first|{{ m.measure_code }}" as (
+            -- each person once in the financial year: at the first month they meet the rule
+            select source, {% for g in grain %}{{ g }}, {% endfor %}person_ref,
+                min(period_month) as period_month
+            from {{ events }}
+            where source in ({% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %})
+              and person_ref is not null
+              and {{ measure_rule(m, 'numerator_rule') }}
+            group by source, {% for g in grain %}{{ g }}, {% endfor %}person_ref, {{ fy_start_year('period_month') }}
+        ),
+        {%- do parts.append('select source, period_month, ' ~ (grain | join(', ')) ~ (', ' if grain else '')
+            ~ "'" ~ m.measure_code ~ "|n' as measure_part, count(*)::bigint as n from \"first|"
             ~ m.measure_code ~ '\" group by all') %}
         {%- endfor %}
         long as (
@@ -282,15 +368,36 @@
     {%- set codes = {} -%}
     {%- for m in rows -%}{%- do codes.update({m.measure_code: m.row}) -%}{%- endfor -%}
     {%- set seen = {} -%}
+    {%- set first_row = {} -%}
     {%- set errors = [] -%}
     {%- for m in rows -%}
         {%- set where = "seeds/measures.csv row " ~ m.row ~ " (measure '" ~ m.measure_code ~ "'), column " -%}
         {%- if not modules.re.match('^[a-z][a-z0-9_]*$', m.measure_code) -%}
             {%- do errors.append(where ~ "'measure_code': '" ~ m.measure_code ~ "' is not a code (lower case letters, digits and _)") -%}
-        {%- elif m.measure_code in seen -%}
-            {%- do errors.append(where ~ "'measure_code': duplicate code, also on row " ~ seen[m.measure_code]) -%}
+        {%- elif (m.measure_code ~ '|' ~ m.get('valid_from', '')) in seen -%}
+            {%- do errors.append(where ~ "'measure_code': duplicate code, also on row " ~ seen[m.measure_code ~ '|' ~ m.get('valid_from', '')]
+                ~ (" (two definitions of a measure need different valid_from dates)" if m.get('valid_from') or first_row.get(m.measure_code) else "")) -%}
+        {%- elif m.measure_code in first_row -%}
+            {#- a later definition of a measure: only its rules, their words and the description may change -#}
+            {%- set first = first_row[m.measure_code] -%}
+            {%- for col in ['measure_name', 'domain', 'display_order', 'unit', 'period_type', 'method', 'source', 'rate_denominator', 'rate_per', 'higher_is_better'] -%}
+                {%- if m[col] != first[col] -%}
+                    {%- do errors.append(where ~ "'" ~ col ~ "': '" ~ m[col] ~ "' differs from the measure's row " ~ first.row ~ " ('" ~ first[col] ~ "'): a new definition (valid_from) may change only the rules, their definitions and the description") -%}
+                {%- endif -%}
+            {%- endfor -%}
         {%- endif -%}
-        {%- do seen.update({m.measure_code: m.row}) -%}
+        {%- do seen.update({m.measure_code ~ '|' ~ m.get('valid_from', ''): m.row}) -%}
+        {%- if m.measure_code not in first_row -%}{%- do first_row.update({m.measure_code: m}) -%}{%- endif -%}
+        {%- set valid_from = m.get('valid_from', '') -%}
+        {%- if valid_from -%}
+            {%- if not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])-01$', valid_from) -%}
+                {%- do errors.append(where ~ "'valid_from': '" ~ valid_from ~ "' is not the first day of a month (YYYY-MM-01)") -%}
+            {%- elif m.method in ['ytd_proportion', 'distinct_ytd'] and valid_from[5:7] != '04' -%}
+                {%- do errors.append(where ~ "'valid_from': '" ~ valid_from ~ "': a year-to-date measure (" ~ m.method ~ ") changes definition on 1 April (YYYY-04-01), so that no year mixes two definitions") -%}
+            {%- elif m.method == 'sum' -%}
+                {%- do errors.append(where ~ "'valid_from': a sum measure has one definition (its numerator_rule is an expression, not a condition)") -%}
+            {%- endif -%}
+        {%- endif -%}
         {%- for col in ['measure_name', 'domain', 'unit'] -%}
             {%- if not m[col] -%}{%- do errors.append(where ~ "'" ~ col ~ "': required, is blank") -%}{%- endif -%}
         {%- endfor -%}

@@ -73,7 +73,7 @@
 {% endmacro %}
 
 
-{% macro csp_domain_monthly(events, counts, sources) %}
+{% macro csp_domain_monthly(events, counts, sources, coverage=none) %}
     {#- The monthly figures of the catalogue's measures counted from `sources` for a domain whose
         partners send one file per CSP and month (domestic abuse, council ASB, fire): one row
         per measure × CSP × month from the CSP's first month with a file of the domain to the
@@ -82,7 +82,10 @@
         never a silent gap. `events` is the domain's events model (source, csp_code,
         period_month, loaded_at, source_file), `counts` its measure counts
         (measure_event_counts at the csp_code grain). CSP level
-        only: a force total would need every CSP of the force to have sent its files. -#}
+        only: a force total would need every CSP of the force to have sent its files.
+        `coverage` (source, csp_code, period_month, loaded_at, source_file), when given, says
+        which months each CSP's files cover where that is not "the months its events fall in"
+        (a snapshot covers every month of its year so far, int_snapshot__coverage). -#}
     with
 
     coverage as (
@@ -93,7 +96,12 @@
             period_month,
             max(loaded_at) as loaded_at,
             arg_max(source_file, loaded_at) as source_file
+        {%- if coverage is not none %}
+        from {{ coverage }}
+        where source in ({% for s in sources %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %})
+        {%- else %}
         from {{ events }}
+        {%- endif %}
         group by all
 
     ),

@@ -21,6 +21,7 @@ PUBLISH_GROUP = "publish"
 SERVING_TABLES: tuple[str, ...] = (
     "scorecard",
     "dim_measure",
+    "dim_measure_definition",
     "dim_area",
     "dim_date",
     "crime_by_lsoa_month",

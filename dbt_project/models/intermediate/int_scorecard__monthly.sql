@@ -14,6 +14,10 @@ counted as (
     select * from {{ ref('int_scorecard__asb_monthly') }}
     union all by name
     select * from {{ ref('int_scorecard__fire_monthly') }}
+    union all by name
+    select * from {{ ref('int_scorecard__treatment_monthly') }}
+    union all by name
+    select * from {{ ref('int_scorecard__court_orders_monthly') }}
 
 ),
 

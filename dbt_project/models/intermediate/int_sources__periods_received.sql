@@ -17,6 +17,18 @@ received as (
     group by all
     {% endfor %}
 
+    -- a snapshot source's period is the snapshot's month (it covers the months before it too,
+    -- int_snapshot__coverage, but it is due, and received, for its own month)
+    {% for source, staging in [('treatment_episodes', 'stg_treatment__episodes'),
+                               ('court_orders', 'stg_probation__court_orders')] %}
+    union all
+    select '{{ source }}' as source, 'csp' as scope_type, csp_code as scope_code,
+        snapshot_month as period_month, max(loaded_at) as loaded_at,
+        arg_max(source_file, loaded_at) as source_file
+    from {{ ref(staging) }}
+    group by all
+    {% endfor %}
+
 )
 
 select * from received

@@ -1,5 +1,7 @@
 -- The measure catalogue (seeds/measures.csv) as analysts and the serving file read it: one row
--- per measure, with how it is counted, in words and as the rule the SQL is generated from.
+-- per measure, with how it is counted, in words and as the rule the SQL is generated from: the
+-- definition in force now (a measure whose definition changed has a row per definition in the
+-- catalogue; dim_measure_definition has them all, with their dates).
 select
     measure_code,
     measure_name,
@@ -16,5 +18,7 @@ select
     try_cast(nullif(trim(rate_per), '') as integer) as rate_per,
     higher_is_better,
     numerator_definition,
-    denominator_definition
+    denominator_definition,
+    valid_from as definition_valid_from
 from {{ ref('measures') }}
+qualify row_number() over (partition by measure_code order by valid_from desc nulls last) = 1

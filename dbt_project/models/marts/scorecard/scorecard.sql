@@ -34,21 +34,36 @@ population as (
 
 ),
 
+definitions as (
+
+    select * from {{ ref('dim_measure_definition') }}
+
+),
+
+-- A figure of a whole financial year (period_type financial_year, e.g. NDTMS's reporting
+-- years) is its own year to date; a monthly figure's year to date sums April to its month.
 with_ytd as (
 
     select
         monthly.*,
-        {{ ytd_complete('measure_count', 'measure_code, area_type, area_code', 'period_month') }}
-            as ytd_count,
-        {{ ytd_complete('denominator_count', 'measure_code, area_type, area_code', 'period_month') }}
-            as ytd_denominator_count,
+        case
+            when measures.period_type = 'financial_year' then monthly.measure_count
+            else {{ ytd_complete('monthly.measure_count', 'monthly.measure_code, monthly.area_type, monthly.area_code', 'monthly.period_month') }}
+        end as ytd_count,
+        case
+            when measures.period_type = 'financial_year' then monthly.denominator_count
+            else {{ ytd_complete('monthly.denominator_count', 'monthly.measure_code, monthly.area_type, monthly.area_code', 'monthly.period_month') }}
+        end as ytd_denominator_count,
         -- the file loaded last among the FY's months to date: the one that made a YTD figure
-        arg_max(source_file, loaded_at) over (
-            partition by measure_code, area_type, area_code, {{ fy_start_year('period_month') }}
-            order by period_month
+        arg_max(monthly.source_file, monthly.loaded_at) over (
+            partition by monthly.measure_code, monthly.area_type, monthly.area_code,
+                {{ fy_start_year('monthly.period_month') }}
+            order by monthly.period_month
             rows between unbounded preceding and current row
         ) as ytd_source_file
     from monthly
+    inner join measures
+        on measures.measure_code = monthly.measure_code
 
 ),
 
@@ -89,16 +104,18 @@ denominators as (
 
 -- A proportion follows Fingertips' indicator export: count = the YTD numerator, denominator
 -- = the YTD denominator, value = 100 × count / denominator (the cumulative rate of
--- measures.md) with its 95% Wilson score interval. A count: count = the month's count,
--- value = the YTD rate per rate_per of the population where the measure has a rate, else
--- the month's count.
+-- measures.md) with its 95% Wilson score interval. People counted once in the year
+-- (distinct_ytd): count = value = the distinct people from 1 April. A count: count = the
+-- month's count, value = the YTD rate per rate_per of the population where the measure has
+-- a rate, else the month's count.
 valued as (
 
     select
         w.*,
         coalesce(measures.method = 'ytd_proportion', false) as is_proportion,
         case
-            when measures.method = 'ytd_proportion' then w.ytd_count else w.measure_count
+            when measures.method in ('ytd_proportion', 'distinct_ytd') then w.ytd_count
+            else w.measure_count
         end as count_value,
         case
             when measures.method = 'ytd_proportion' then w.ytd_denominator_count
@@ -110,8 +127,12 @@ valued as (
                 then {{ rate_per('w.ytd_count', 'w.ytd_denominator_count', 100) }}
             when measures.rate_per is not null and measures.rate_denominator is not null
                 then {{ rate_per('w.ytd_count', 'denominators.denominator', 'measures.rate_per') }}
+            when measures.method = 'distinct_ytd' then w.ytd_count
             else w.measure_count
-        end as value
+        end as value,
+        -- months from one figure to the one before it: a month, a quarter or a year
+        case measures.period_type when 'financial_year' then 12 when 'quarter' then 3 else 1 end
+            as months_per_period
     from with_ytd as w
     inner join measures
         on measures.measure_code = w.measure_code
@@ -125,15 +146,16 @@ valued as (
 
 with_previous as (
 
-    -- the spine is contiguous; guard anyway so a gap never compares non-adjacent months
+    -- the previous period (month, or year for a yearly figure); the spine is contiguous,
+    -- guard anyway so a gap never compares non-adjacent periods
     select
         *,
         case
-            when lag(period_month) over w = period_month - interval 1 month
+            when lag(period_month) over w = period_month - to_months(months_per_period)
                 then lag(count_value) over w
         end as previous_month_count,
         case
-            when lag(period_month) over w = period_month - interval 1 month
+            when lag(period_month) over w = period_month - to_months(months_per_period)
                 then lag(value) over w
         end as previous_month_value
     from valued
@@ -227,10 +249,20 @@ final as (
             when w.count_value is null then null
             when w.is_proportion then w.ytd_source_file
             else w.source_file
-        end)::varchar as source_file
+        end)::varchar as source_file,
+        -- the definition in force for the period (dim_measure_definition): a change of
+        -- definition shows here from its date, never as a silent jump
+        definitions.numerator_definition::varchar as numerator_definition,
+        definitions.denominator_definition::varchar as denominator_definition,
+        definitions.valid_from::date as definition_valid_from,
+        definitions.definition_number::integer as definition_number
     from with_last_year as w
     inner join measures
         on measures.measure_code = w.measure_code
+    left join definitions
+        on definitions.measure_code = w.measure_code
+       and (definitions.valid_from is null or definitions.valid_from <= w.period_month)
+       and (definitions.valid_to is null or w.period_month < definitions.valid_to)
     left join areas
         on areas.area_code = w.area_code
        and areas.area_type = w.area_type
