@@ -18,6 +18,8 @@ counted as (
     select * from {{ ref('int_scorecard__treatment_monthly') }}
     union all by name
     select * from {{ ref('int_scorecard__court_orders_monthly') }}
+    union all by name
+    select * from {{ ref('int_scorecard__ndtms_yearly') }}
 
 ),
 

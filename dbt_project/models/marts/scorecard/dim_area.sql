@@ -1,4 +1,5 @@
--- One row per area at lsoa, district, csp and force level, with its parents.
+-- One row per area at lsoa, district, csp and force level, with its parents, and each area
+-- of the NDTMS ViewIt export that is none of them (ndtms_area).
 with
 
 areas as (
@@ -82,6 +83,23 @@ force as (
     from force_codes
     group by force_code
 
+),
+
+-- an area of the NDTMS ViewIt export that is neither a CSP nor a district (an upper-tier
+-- local authority such as a county), named as ViewIt names it
+ndtms_area as (
+
+    select distinct
+        area_code,
+        area_name,
+        'ndtms_area' as area_type,
+        cast(null as varchar) as parent_area_code,
+        cast(null as varchar) as district_code,
+        cast(null as varchar) as csp_code,
+        cast(null as varchar) as force_code
+    from {{ ref('int_ndtms__area_years') }}
+    where area_type = 'ndtms_area'
+
 )
 
 select * from lsoa
@@ -91,3 +109,5 @@ union all
 select * from csp
 union all
 select * from force
+union all
+select * from ndtms_area
