@@ -47,6 +47,10 @@ def _rule(col: Column) -> str:
         parts.append(f"blank is a warning: {col.warn_blank}")
     if col.person:
         parts.append("**person: pseudonymised (HMAC-SHA256 hex)**")
+    if col.null_values:
+        parts.append(
+            " or ".join(f"`{v}`" for v in col.null_values) + " means no value: loads as NULL"
+        )
     return "; ".join(parts)
 
 

@@ -38,10 +38,21 @@ def _month_end(period: str) -> date:
     return date(y, m, calendar.monthrange(y, m)[1])
 
 
+#: Months in one period of each cadence (as dbt's source_schedules macro has them); a
+#: quarterly or annual period is named by its last month.
+MONTHS_PER_PERIOD = {"monthly": 1, "quarterly": 3, "annual": 12}
+
+
+def _months_per_period(contract: Contract) -> int:
+    try:
+        return MONTHS_PER_PERIOD[contract.cadence]
+    except KeyError:
+        raise ValueError(f"unsupported cadence {contract.cadence}") from None
+
+
 def due_date(contract: Contract, period: str) -> date:
     """The day by which `period` is due: its last day plus the contract's lag."""
-    if contract.cadence != "monthly":
-        raise ValueError(f"unsupported cadence {contract.cadence}")
+    _months_per_period(contract)
     return _month_end(period) + timedelta(days=contract.lag_days)
 
 
@@ -51,7 +62,7 @@ def overdue(
     """(overdue, next expected period, its due date). Never loaded counts as overdue."""
     if latest_period is None:
         return True, None, None
-    nxt = _month_add(latest_period, 1)
+    nxt = _month_add(latest_period, _months_per_period(contract))
     due = due_date(contract, nxt)
     return as_of > due, nxt, due
 

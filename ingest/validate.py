@@ -47,7 +47,13 @@ class ValidationReport:
 
 
 def _v(col: Column) -> str:
-    return f"NULLIF(trim({_quote_ident(col.name)}), '')"
+    """The column's staged text as a value: trimmed, NULL when blank or one of the column's
+    `null_values` (e.g. NDTMS's literal `NULL`)."""
+    v = f"NULLIF(trim({_quote_ident(col.name)}), '')"
+    if col.null_values:
+        nulls = ", ".join(_sql_str(x) for x in col.null_values)
+        v = f"CASE WHEN {v} IN ({nulls}) THEN NULL ELSE {v} END"
+    return v
 
 
 _NUMBER = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
@@ -62,8 +68,9 @@ def column_checks(col: Column, reference_tables: dict[str, str]) -> list[tuple[s
     """(SQL condition over the staged text row, reason) for every rule of a column."""
     v = _v(col)
     checks: list[tuple[str, str]] = []
+    blank = "required value is blank" + "".join(f" or {x}" for x in col.null_values)
     if col.required:
-        checks.append((f"{v} IS NULL", "required value is blank"))
+        checks.append((f"{v} IS NULL", blank))
     if col.type == "DOUBLE":
         checks.append(
             (f"NOT regexp_full_match({v}, {_sql_str(_NUMBER)})", "bad number: not a number")
@@ -131,10 +138,7 @@ def column_checks(col: Column, reference_tables: dict[str, str]) -> list[tuple[s
             )
         )
     # every rule but "required" applies to non-blank values only
-    return [
-        (c if r == "required value is blank" else f"{v} IS NOT NULL AND ({c})", r)
-        for c, r in checks
-    ]
+    return [(c if r == blank else f"{v} IS NOT NULL AND ({c})", r) for c, r in checks]
 
 
 def _load_references(

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 
 #: DuckDB types a contract column may have.
 TYPES = ("VARCHAR", "DOUBLE", "INTEGER", "DATE", "TIMESTAMP", "BOOLEAN")
+#: How often a source sends a period (dbt's source_schedules macro knows the same three); a
+#: quarterly or annual period is named by its last month.
+CADENCES = ("monthly", "quarterly", "annual")
 
 #: How a date or date-time format's directives are written for people (messages, docs).
 _FORMAT_WORDS = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "HH", "%M": "MM", "%S": "SS"}
@@ -61,7 +64,9 @@ class Column:
 
     `header` is the name in the file's header row; `name` the snake_case column of
     `raw.<source>`. Every contract column must be present in the header (in any order);
-    `required` means the value may not be blank. Blank strings load as NULL.
+    `required` means the value may not be blank. Blank strings load as NULL, and so does
+    any text of `null_values` (e.g. NDTMS's literal `NULL`): such a value is no value, for
+    every rule (a required column rejects it) and in the raw table.
     """
 
     name: str
@@ -83,10 +88,13 @@ class Column:
     true_values: tuple[str, ...] = ("Y",)  # for BOOLEAN columns
     false_values: tuple[str, ...] = ("N",)
     reference: tuple[str, str] | None = None  # (seed file, column) the value must exist in
+    null_values: tuple[str, ...] = ()  # texts that mean no value: load as NULL, like blank
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
             raise ValueError(f"column {self.name}: unsupported type {self.type}")
+        if any(v != v.strip() or not v for v in self.null_values):
+            raise ValueError(f"column {self.name}: a null value is blank or has spaces around it")
 
     @property
     def time_format(self) -> str | None:
@@ -123,6 +131,8 @@ class Contract:
     row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
+        if self.cadence not in CADENCES:
+            raise ValueError(f"contract {self.name}: unknown cadence {self.cadence}")
         names = [c.name for c in self.columns]
         headers = [c.header for c in self.columns]
         if len(set(names)) != len(names) or len(set(headers)) != len(headers):
