@@ -31,6 +31,7 @@ from .sources import (
     IOM_COHORT,
     IOM_CONVICTIONS,
     MARAC_CASES,
+    NDTMS_VIEWIT,
     PROBATION_EVENTS,
     TREATMENT_EPISODES,
 )
@@ -499,6 +500,134 @@ def write_court_orders(ctx: Context, csp: DemoCsp) -> None:
         ctx.write_csv(COURT_ORDERS, _name(f"{fy}-Q{q}", csp, COURT_ORDERS), frame, ms)
 
 
+# --- NDTMS ViewIt (OHID's public treatment figures) ---------------------------------------
+#: The CSPs the demo models (the others are peers): ViewIt names them as their councils.
+NDTMS_CSPS = ("E22000307", "E22000143")
+#: ViewIt's drug group of each demo substance group.
+NDTMS_DRUG_GROUPS = {
+    "opiate": "Opiate",
+    "non-opiate": "Non-opiate only",
+    "alcohol": "Alcohol only",
+    "non-opiate and alcohol": "Non-opiate & alcohol",
+}
+NDTMS_AGE_GROUPS = (("18-29", 18, 29), ("30-49", 30, 49), ("50+", 50, 200))
+#: ViewIt's exit column of each demo exit reason; its other exit columns are 0.
+NDTMS_EXITS = {
+    "successful completion": "exits_successfulcompletion_allintx",
+    "dropped out": "exits_droppedout_allintx",
+    "transferred - not in custody": "exits_transferrednotincustody_allintx",
+    "transferred - in custody": "exits_transferredincustody_allintx",
+    "moved away": "exits_movedaway_allintx",
+    "treatment withdrawn": "exits_treatmentwithdrawn_allintx",
+    "died": "exits_died_allintx",
+}
+#: ViewIt's exit columns no demo exit reason maps to: 0, but `NULL` in the file's first
+#: reporting year for the last two (not yet published then).
+NDTMS_OTHER_EXITS = (
+    "exits_noappropriatetreatment_allintx",
+    "exits_notknown_allintx",
+    "exits_other_allintx",
+    "exits_prison_allintx",
+    "exits_treatmentdeclined_allintx",
+    "exits_referredon_allintx",
+    "exits_inconsistent_allintx",
+)
+NDTMS_NULL_FIRST_YEAR = NDTMS_OTHER_EXITS[-2:]
+#: Share of journeys that are a person's second in the year (not counted again in treatment).
+NDTMS_REPEAT_PERSON = 0.07
+
+
+def _ndtms_years(ctx: Context) -> list[int]:
+    """First calendar years of the reporting years in the export: every financial year of
+    the range that has ended by its last month, or the year before the range when none has
+    (a short range)."""
+    first = int(str(fy_start_date(ctx.months[0]))[:4])
+    last_ended = int(str(fy_start_date(ctx.months[-1]))[:4]) - (ctx.months[-1][5:] != "03")
+    return list(range(first, last_ended + 1)) or [first - 1]
+
+
+def _round5(x: float) -> int:
+    return int(np.floor(x / 5 + 0.5)) * 5
+
+
+def _ndtms_journeys(ctx: Context, csp: DemoCsp, until: np.datetime64) -> pd.DataFrame:
+    """Adult treatment journeys simulated with the treatment provider's volumes (SUBSTANCES):
+    a national dataset of the same people, so near the provider's figures but never equal."""
+    rng = ctx.rng(NDTMS_VIEWIT, csp.code)
+    f = ctx.size_factor(csp) * ctx.scale
+    t0 = _history_start(ctx, 4)
+    span = int((until - t0).astype(int)) + 1
+    parts = []
+    for subst, (per_month, median, p_ok) in SUBSTANCES.items():
+        n = rng.poisson(per_month * f * span / 30.44)
+        start = t0 + rng.integers(0, span, n)
+        end = start + np.maximum(7, (rng.lognormal(np.log(median), 0.7, n) * 30.44).astype(int))
+        reason = np.where(
+            rng.random(n) < p_ok,
+            "successful completion",
+            rng.choice(EXITS_OTHER, size=n, p=EXITS_OTHER_P),
+        )
+        mean_age = 43 if subst == "opiate" else 38
+        parts.append(
+            pd.DataFrame(
+                {
+                    "drug_group": NDTMS_DRUG_GROUPS[subst],
+                    "start": start,
+                    "end": end,
+                    "reason": reason,
+                    "sex": rng.choice(["M", "F"], size=n, p=[0.68, 0.32]),
+                    "age": np.clip(np.round(rng.normal(mean_age, 10, n)), 18, 80).astype(int),
+                    # another journey of a person already counted (ViewIt counts people)
+                    "again": rng.random(n) < NDTMS_REPEAT_PERSON,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def write_ndtms_viewit(ctx: Context) -> None:
+    """One ViewIt export (the local authority file, as OHID publishes it) for the CSPs the
+    demo models: per reporting year, area, sex, age group and drug group, the adults in
+    treatment, new presentations and exits by reason, each rounded to 5 on its own (a total
+    is not the sum of its rounded parts), total rows written `Total`."""
+    years = _ndtms_years(ctx)
+    until = np.datetime64(f"{years[-1] + 1:04d}-03-31")
+    rows = []
+    for csp in (c for c in ctx.csps if c.code in NDTMS_CSPS):
+        j = _ndtms_journeys(ctx, csp, until)
+        for y in years:
+            fs, fe = np.datetime64(f"{y:04d}-04-01"), np.datetime64(f"{y + 1:04d}-03-31")
+            open_ = (j.start <= fe) & (j.end >= fs)
+            new = (j.start >= fs) & (j.start <= fe)
+            ended = (j.end >= fs) & (j.end <= fe)
+            for sex in ("M", "F", "Total"):
+                for age, lo, hi in (*NDTMS_AGE_GROUPS, ("Total", 0, 200)):
+                    for drug in (*NDTMS_DRUG_GROUPS.values(), "Total"):
+                        who = (j.age >= lo) & (j.age <= hi)
+                        if sex != "Total":
+                            who &= j.sex == sex
+                        if drug != "Total":
+                            who &= j.drug_group == drug
+                        row = {
+                            "reporting_period": f"{y}/{(y + 1) % 100:02d}",
+                            "area": csp.name,
+                            "sex": sex,
+                            "age_group": age,
+                            "drug_group": drug,
+                            "intreatment_allintx": _round5((who & open_ & ~j.again).sum()),
+                            "newpresentation_newtx": _round5((who & new).sum()),
+                        }
+                        for reason, col in NDTMS_EXITS.items():
+                            row[col] = _round5((who & ended & (j.reason == reason)).sum())
+                        for col in NDTMS_OTHER_EXITS:
+                            unpublished = y == years[0] and col in NDTMS_NULL_FIRST_YEAR
+                            row[col] = "NULL" if unpublished else 0
+                        rows.append(row)
+    name = f"{years[-1] + 1:04d}-03-{NDTMS_VIEWIT.replace('_', '-')}.csv"
+    periods = [f"{y + 1:04d}-03" for y in years]
+    ctx.write_csv(NDTMS_VIEWIT, name, pd.DataFrame(rows), periods)
+
+
 # --- probation events ---------------------------------------------------------------------
 TEAMS = ["", " IOM", " PPU", " SARC", " Substance Misuse"]
 TEAM_P = [0.55, 0.07, 0.1, 0.07, 0.21]
@@ -737,3 +866,4 @@ def generate_partners(ctx: Context) -> None:
     for fn in WRITERS:
         for csp in ctx.csps:
             fn(ctx, csp)
+    write_ndtms_viewit(ctx)  # one national file, not one per CSP

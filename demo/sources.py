@@ -21,6 +21,7 @@ FIRE_INCIDENTS = "fire_incidents"
 ASB_COUNCIL = "asb_council"
 TREATMENT_EPISODES = "treatment_episodes"
 COURT_ORDERS = "court_orders"
+NDTMS_VIEWIT = "ndtms_viewit"
 PROBATION_EVENTS = "probation_events"
 IOM_COHORT = "iom_cohort"
 IOM_CONVICTIONS = "iom_convictions"
@@ -37,6 +38,7 @@ SOURCES: list[str] = [
     ASB_COUNCIL,
     TREATMENT_EPISODES,
     COURT_ORDERS,
+    NDTMS_VIEWIT,
     PROBATION_EVENTS,
     IOM_COHORT,
     IOM_CONVICTIONS,
