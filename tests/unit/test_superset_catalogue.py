@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import re
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,9 @@ def write(tmp_path: Path, *lines: str) -> Path:
     return path
 
 
-def test_reads_every_row_typed_in_display_order():
+def test_reads_every_measure_once_typed_in_display_order():
     measures = catalogue.read()
-    assert sorted(m.measure_code for m in measures) == sorted(r["measure_code"] for r in rows())
+    assert sorted(m.measure_code for m in measures) == sorted({r["measure_code"] for r in rows()})
     orders = [m.display_order for m in measures]
     assert all(isinstance(o, int) for o in orders) and orders == sorted(orders)
     for m in measures:
@@ -63,6 +64,7 @@ def test_a_row_is_typed(tmp_path):
         None,
     )
     assert a.denominator_rule == "x is not null" and a.denominator_definition is None
+    assert a.valid_from is None and b.valid_from is None
     assert (b.rate_denominator, b.rate_per, b.higher_is_better, b.has_rate) == (
         "households",
         1000,
@@ -71,12 +73,50 @@ def test_a_row_is_typed(tmp_path):
     )
 
 
+def test_a_measure_with_two_definitions_is_read_once_as_currently_defined(tmp_path):
+    """Two rows of a code (a definition from 2025-04-01 after one since always): one
+    Measure, the row with the latest valid_from, wherever the rows stand in the file."""
+    rate = "r,Rate,{},substance_misuse,20,%,month,ytd_proportion,src,x,{},,,true,n,{},{}"
+    since_always = rate.format("Old words.", "y", "exiting", "")
+    newer = rate.format("New words.", "z", "all in", "2025-04-01")
+    other = "a,A,,substance_misuse,10,count,month,count,src,true,,,,true,n,,"
+    for lines in ([since_always, newer, other], [newer, other, since_always]):
+        a, r = catalogue.read(write(tmp_path, *lines))
+        assert a.measure_code == "a" and a.valid_from is None
+        assert (r.measure_code, r.valid_from, r.description) == (
+            "r",
+            date(2025, 4, 1),
+            "New words.",
+        )
+        assert (r.denominator_rule, r.denominator_definition) == ("z", "all in")
+    # three definitions: the latest date wins, not the last row
+    later = rate.format("Newest.", "z", "all in", "2026-04-01")
+    (_, r) = catalogue.read(write(tmp_path, later, other, newer, since_always))
+    assert (r.valid_from, r.description) == (date(2026, 4, 1), "Newest.")
+
+
+def test_the_seed_catalogues_changed_measures_are_read_as_their_latest_row():
+    """seeds/measures.csv: a code with two rows is read once, as its latest row defines it."""
+    by_code: dict[str, list[dict[str, str]]] = {}
+    for r in rows():
+        by_code.setdefault(r["measure_code"], []).append(r)
+    changed = {code: rs for code, rs in by_code.items() if len(rs) > 1}
+    assert changed  # the catalogue has a measure whose definition changed
+    measures = {m.measure_code: m for m in catalogue.read()}
+    for code, rs in changed.items():
+        newest = max(rs, key=lambda r: r["valid_from"])
+        m = measures[code]
+        assert m.valid_from == date.fromisoformat(newest["valid_from"])
+        assert m.denominator_definition == newest["denominator_definition"]
+
+
 @pytest.mark.parametrize(
     "lines, message",
     [
         (["a,A,,crime,ten,count,month,count,s,true,,,,false,n,"], "invalid literal"),
         (["a,A,,crime,10,count,month,count,s,true,,population,x,false,n,"], "invalid literal"),
         (["a,A,,crime,10,count,month,count,s,true,,,,maybe,n,"], "maybe"),
+        (["a,A,,crime,10,count,month,count,s,true,,,,false,n,,April 2025"], "April 2025"),
     ],
 )
 def test_rejects_a_row_it_cannot_type(tmp_path, lines, message):
