@@ -152,26 +152,49 @@ def test_a_bad_catalogue_row_stops_the_build_naming_row_and_column(tmp_path: Pat
     assert built == []
 
 
-def test_a_method_without_sql_for_a_counted_source_stops_the_build(tmp_path: Path):
-    """A catalogue row whose method has no counting SQL yet (distinct_ytd) on a source that
-    has an events model (dv_incidents): the build stops, naming the row, the method and
-    the methods that exist, rather than leaving the measure out."""
+def test_a_bad_change_of_definition_stops_the_build_naming_row_and_column(tmp_path: Path):
+    """A measure's second definition (a row with the same code and a valid_from): a date that
+    is not the first of a month, a year-to-date measure changing other than on 1 April (a
+    year would mix two definitions), a second row changing what is not a definition (the
+    method), or two rows from the same date: the build stops, naming row and column."""
     copy_project(tmp_path)
     catalogue = tmp_path / "seeds" / "measures.csv"
     with open(catalogue, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     header = list(rows[0])
-    (at,) = [i for i, r in enumerate(rows) if r["measure_code"] == "dv_child_present_rate"]
-    rows[at].update(method="distinct_ytd", denominator_rule="")
+
+    def again(code: str, **changes: str) -> dict[str, str]:
+        (row,) = [r for r in rows if r["measure_code"] == code and not r["valid_from"]]
+        return {**row, **changes}
+
+    extra = [
+        again("all_crime", valid_from="2025-04-15"),
+        again("dv_repeat_rate", valid_from="2025-01-01", denominator_rule="true"),
+        again("asb_council", valid_from="2025-06-01", method="repeat_people"),
+        again("treatment_adult_successful_completion", valid_from="2025-04-01"),
+    ]
     with open(catalogue, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(rows + extra)
+    first = len(rows) + 2  # the file's line of the first added row
     build_raw(warehouse_path(tmp_path))
     result = run_dbt(tmp_path / "dbt_project", tmp_path, "build", timeout=600)
     assert result.returncode != 0
+    out = " ".join(result.stdout.split())
     assert (
-        f"seeds/measures.csv row {at + 2} (measure 'dv_child_present_rate'), column 'method': "
-        "'distinct_ytd' is not implemented yet for dv_incidents, marac_cases "
-        "(measure_event_counts supports: count, ytd_proportion, repeat_people)"
-    ) in " ".join(result.stdout.split()), result.stdout[-3000:]
+        f"row {first} (measure 'all_crime'), column 'valid_from': '2025-04-15' is not the "
+        "first day of a month"
+    ) in out, result.stdout[-3000:]
+    assert (
+        f"row {first + 1} (measure 'dv_repeat_rate'), column 'valid_from': '2025-01-01': a "
+        "year-to-date measure (ytd_proportion) changes definition on 1 April"
+    ) in out
+    assert (
+        f"row {first + 2} (measure 'asb_council'), column 'method': 'repeat_people' differs "
+        "from the measure's row"
+    ) in out
+    assert (
+        f"row {first + 3} (measure 'treatment_adult_successful_completion'), column "
+        "'measure_code': duplicate code, also on row"
+    ) in out

@@ -122,7 +122,7 @@ def test_seed_headers_match_architecture():
         "police_uk_crime_types.csv": "crime_type,is_asb,offence_group",
         "measures.csv": "measure_code,measure_name,description,domain,display_order,unit,"
         "period_type,method,source,numerator_rule,denominator_rule,rate_denominator,rate_per,"
-        "higher_is_better,numerator_definition,denominator_definition",
+        "higher_is_better,numerator_definition,denominator_definition,valid_from",
         "planned_sources.csv": "source,partner,grain",
     }
     for name, header in expected.items():
@@ -333,11 +333,12 @@ def test_every_catalogue_measure_is_in_measures(realdata_dir: Path):
             codes |= set(re.findall(r"`([a-z_]+)`", line.split("|")[1]))
     assert {"all_crime", "hate_crime_transgender", "iom_cost_of_offending"} <= codes
     rows = read("measures.csv")
+    # a measure whose definition changed has a row per definition (valid_from), one code
     measures = {r["measure_code"]: r for r in rows}
-    assert len(measures) == len(rows)
+    assert len({(r["measure_code"], r["valid_from"]) for r in rows}) == len(rows)
     assert not codes - set(measures), sorted(codes - set(measures))
-    orders = [int(r["display_order"]) for r in rows]
-    assert len(set(orders)) == len(orders)
+    orders = {r["measure_code"]: int(r["display_order"]) for r in rows}
+    assert len(set(orders.values())) == len(orders)
     for m in measures.values():
         assert m["rate_denominator"] in ("population", "households", "")
         assert m["rate_per"] in ("1000", "100000", "")
