@@ -11,6 +11,9 @@ the file under the data folder the summary names.
 publish (as a partner's restatement does), so the second build shows them in `restatements`
 against the figures as first reported. The fire measures equal a direct count of the demo's
 fire files for every month; the council's late ASB return is overdue in `source_status`.
+Every treatment and court-order measure is there for both CSPs every month (adults in drug
+treatment equal a count of the provider's newest snapshot), and NDTMS's comparator for each
+reporting year the demo has ended.
 """
 
 from __future__ import annotations
@@ -264,4 +267,51 @@ def test_make_build_publishes_every_measure_for_both_demo_csps(tmp_path, repo_ro
         "marac_cases",
         "asb_council",
         "fire_incidents",
+        "treatment_episodes",
+        "court_orders",
+        "ndtms_viewit",
     }
+
+    # treatment and court orders: every measure, both CSPs, every month of the demo
+    snapshot_measures = {
+        r["measure_code"]
+        for r in measure_catalogue()
+        if sources_of(r) and sources_of(r) <= {"treatment_episodes", "court_orders"}
+    }
+    assert len(snapshot_measures) == 10, snapshot_measures
+    for area in DEMO_CSPS:
+        for measure in snapshot_measures:
+            for month in _months(FIRST, LAST):
+                count, ytd = have[(area, measure, month)]
+                assert count is not None and ytd is not None, (area, measure, month)
+    # adults in drug treatment in 2025/26 to June, counted from the newest snapshot of the
+    # year as the provider sent it (clients once, episodes open at some time April-June)
+    for area, slug in zip(DEMO_CSPS, ("milton-keynes", "medway"), strict=True):
+        (newest,) = sorted((data / "landing" / "treatment_episodes").glob(f"2026-03-{slug}-*.csv"))[
+            -1:
+        ]
+        with newest.open(newline="", encoding="utf-8-sig") as f:
+            clients = {
+                r["client_ref"]
+                for r in csv.DictReader(f)
+                if r["cohort"] == "adult"
+                and r["substance_group"] in ("opiate", "non-opiate", "non-opiate and alcohol")
+                and r["start_date"] <= "2025-06-30"
+                and (not r["end_date"] or r["end_date"] >= "2025-04-01")
+            }
+        assert have[(area, "treatment_adult_drug_clients", date(2025, 6, 1))][0] == len(clients)
+        assert len(clients) > 100
+    # the NDTMS comparator, each reporting year the demo has ended, for both CSPs
+    con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
+    try:
+        ndtms = con.execute(
+            'SELECT area_code, measure_code, financial_year, "count" FROM main.scorecard '
+            "WHERE measure_code LIKE 'ndtms%' AND area_type = 'csp'"
+        ).fetchall()
+    finally:
+        con.close()
+    years = {"2023/24", "2024/25", "2025/26"}
+    for area in DEMO_CSPS:
+        for code in ("ndtms_adults_in_treatment", "ndtms_adult_successful_completions"):
+            got = {y: c for a, m, y, c in ndtms if a == area and m == code}
+            assert set(got) == years and all(c and c % 5 == 0 for c in got.values()), got

@@ -29,6 +29,14 @@ received as (
     group by all
     {% endfor %}
 
+    -- NDTMS's yearly export, for the areas that are CSPs (its period: the year's last month)
+    union all
+    select source, 'csp' as scope_type, area_code as scope_code, period_month,
+        max(loaded_at) as loaded_at, arg_max(source_file, loaded_at) as source_file
+    from {{ ref('int_ndtms__area_years') }}
+    where area_type = 'csp'
+    group by all
+
 )
 
 select * from received
