@@ -18,12 +18,21 @@ from pathlib import Path
 LOADABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 _NOT_DELIVERED_SUFFIXES = (".error.txt", ".tmp", ".part")
 _MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(?=[-_.])")
+#: A quarterly extract named by its financial year and quarter: `2025-26-Q1-...`.
+_QUARTER_RE = re.compile(r"^(\d{4})-(\d{2})-Q([1-4])(?=[-_.])")
 
 
 def file_month(name: str) -> str | None:
-    """The `YYYY-MM` a landing file is for, from its name (`2024-03-...`), else None."""
+    """The `YYYY-MM` a landing file is for, from its name (`2024-03-...`; a quarterly
+    extract `2025-26-Q1-...` is for the quarter's last month, 2025-06), else None."""
     m = _MONTH_RE.match(name)
-    return f"{m.group(1)}-{m.group(2)}" if m else None
+    if m:
+        return f"{m.group(1)}-{m.group(2)}"
+    q = _QUARTER_RE.match(name)
+    if q and (int(q.group(1)) + 1) % 100 == int(q.group(2)):
+        start, quarter = int(q.group(1)), int(q.group(3))
+        return f"{start + (quarter == 4)}-{(quarter * 3 + 3) % 12 or 12:02d}"
+    return None
 
 
 def is_delivered(path: Path) -> bool:

@@ -11,6 +11,11 @@ def test_file_month_from_name():
     assert file_month("2018-06-thames-valley-street.csv") == "2018-06"
     assert file_month("2024-03-thames-valley-crime.restated-1.csv") == "2024-03"
     assert file_month("2024-13-x.csv") is None
+    # probation's quarterly extract: the financial year's quarter, for its last month
+    assert file_month("2025-26-Q1-milton-keynes-court-orders.csv") == "2025-06"
+    assert file_month("2025-26-Q3-medway-court-orders.csv") == "2025-12"
+    assert file_month("2025-26-Q4-medway-court-orders.restated-1.csv") == "2026-03"
+    assert file_month("2025-27-Q1-medway-court-orders.csv") is None
     assert file_month("street.csv") is None
     assert file_month("2024-031.csv") is None
 
