@@ -61,6 +61,11 @@ def _warehouse(
         "CREATE OR REPLACE TABLE main_marts.dim_measure AS "
         "SELECT 'all_crime' AS measure_code, 'All crime' AS measure_name"
     )
+    con.execute(
+        "CREATE OR REPLACE TABLE main_marts.dim_measure_definition AS "
+        "SELECT 'all_crime' AS measure_code, 1 AS definition_number, "
+        "NULL::DATE AS valid_from, NULL::DATE AS valid_to, true AS is_current"
+    )
     # what dbt's persist_docs writes from the model YAML
     con.execute("COMMENT ON TABLE main_marts.scorecard IS 'The long-format scorecard.'")
     con.execute(
@@ -152,6 +157,7 @@ def test_publish_copies_aggregates_only(tmp_path: Path):
     assert counts == {
         "scorecard": 3,
         "dim_measure": 1,
+        "dim_measure_definition": 1,
         "dim_area": 1,
         "dim_date": 1,
         "crime_by_lsoa_month": 2,

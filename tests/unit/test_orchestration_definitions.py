@@ -52,6 +52,7 @@ def test_asset_keys(repo):
         _key("dim_date"),
         _key("crime_by_lsoa_month"),
         _key("dim_measure"),
+        _key("dim_measure_definition"),
         _key("int_crime__measure_counts"),
         _key("serving"),
         _key("superset_dashboards"),
@@ -104,6 +105,7 @@ def test_serving_is_downstream_of_marts_but_not_fct_crime(repo):
         _key("dim_area"),
         _key("dim_date"),
         _key("dim_measure"),
+        _key("dim_measure_definition"),
         _key("crime_by_lsoa_month"),
     } <= set(node.parent_keys)
     assert _key("fct_crime") not in node.parent_keys
