@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from build_support import build_env, published_scorecard
 
 from orchestration import build
 
@@ -161,33 +162,6 @@ def _write_council(landing: Path, month: str, rows: list[dict[str, str]], name: 
     return path
 
 
-def _env(mp: pytest.MonkeyPatch, data: Path) -> None:
-    for name, value in {
-        "CSP_DATA_DIR": str(data),
-        "CSP_LANDING_DIR": str(data / "landing"),
-        "CSP_WAREHOUSE_PATH": str(data / "warehouse.duckdb"),
-        "CSP_PSEUDONYM_KEY": KEY,
-    }.items():
-        mp.setenv(name, value)
-    for name in ("CSP_DEMO", "DAGSTER_HOME", "CSP_HISTORY_DIR", "CSP_AS_OF"):
-        mp.delenv(name, raising=False)
-
-
-def _scorecard(data: Path, where: str = "true") -> dict[tuple[str, str], dict]:
-    con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
-    try:
-        cur = con.execute(
-            "SELECT *, strftime(period_month, '%Y-%m') AS month FROM main.scorecard "
-            f"WHERE area_code = ? AND ({where})",
-            [CSP],
-        )
-        names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, x, strict=True)) for x in cur.fetchall()]
-        return {(r["measure_code"], r["month"]): r for r in rows}
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):
     """The real police files, seven months of council and fire files, built once."""
@@ -209,7 +183,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):
             fire[month],
         )
     with pytest.MonkeyPatch.context() as mp:
-        _env(mp, data)
+        build_env(mp, data, KEY)
         assert build.main([]) == 0
         yield data, council, fire
 
@@ -228,7 +202,7 @@ def _police_asb(month: str) -> int:
 
 def test_combined_asb_is_police_plus_council_and_no_data_without_a_part(built):
     data, council, _ = built
-    card = _scorecard(data, "domain = 'asb'")
+    card = published_scorecard(data, CSP, "domain = 'asb'")
     police_oct, police_nov = _police_asb("2018-10"), _police_asb("2018-11")
     assert police_oct > 100 and police_nov > 100  # the real files: hundreds a month
     assert card[("asb_police", "2018-10")]["count"] == police_oct
@@ -247,7 +221,7 @@ def test_combined_asb_is_police_plus_council_and_no_data_without_a_part(built):
 
 def test_repeat_callers_and_satisfaction_from_the_files(built):
     data, council, _ = built
-    card = _scorecard(data, "domain = 'asb'")
+    card = published_scorecard(data, CSP, "domain = 'asb'")
     surveyed = satisfied = 0
     for month in PARTNER_MONTHS:
         calls = Counter(r["caller_ref"] for r in council[month] if r["caller_ref"])
@@ -267,7 +241,7 @@ def test_repeat_callers_and_satisfaction_from_the_files(built):
 
 def test_fire_measures_per_100000_from_the_files(built):
     data, _, fire = built
-    card = _scorecard(data, "domain = 'fire'")
+    card = published_scorecard(data, CSP, "domain = 'fire'")
     population = _population(CSP, 2018)  # FY 2018/19 uses mid-2018
     rules = {
         "deliberate_fires_primary": lambda r: (
@@ -297,9 +271,9 @@ def test_a_restated_council_file_keeps_its_first_report_through_a_rebuild(tmp_pa
     first = _council_rows(month, 150)
     _write_council(landing, month, first)
     with pytest.MonkeyPatch.context() as mp:
-        _env(mp, data)
+        build_env(mp, data, KEY)
         assert build.main([]) == 0
-        before = _scorecard(data)[("asb_council", month)]
+        before = published_scorecard(data, CSP)[("asb_council", month)]
         assert before["count"] == 150 and before["first_reported_count"] == 150
         assert before["first_reported_at"] is not None and not before["is_restated"]
 
@@ -316,7 +290,7 @@ def test_a_restated_council_file_keeps_its_first_report_through_a_rebuild(tmp_pa
         assert "row 8" in report and "motive" in report and "arson" in report, report
 
         def check() -> datetime:
-            card = _scorecard(data)
+            card = published_scorecard(data, CSP)
             after = card[("asb_council", month)]
             assert after["count"] == 190  # the latest
             assert after["first_reported_count"] == 150  # as first published

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from build_support import build_env, published_scorecard
 
 from orchestration import build
 
@@ -193,33 +194,6 @@ def _wilson(successes: int, trials: int, z: float = 1.959963984540054) -> tuple[
     return 100 * (centre - half) / denom, 100 * (centre + half) / denom
 
 
-def _env(mp: pytest.MonkeyPatch, data: Path) -> None:
-    for name, value in {
-        "CSP_DATA_DIR": str(data),
-        "CSP_LANDING_DIR": str(data / "landing"),
-        "CSP_WAREHOUSE_PATH": str(data / "warehouse.duckdb"),
-        "CSP_PSEUDONYM_KEY": KEY,
-    }.items():
-        mp.setenv(name, value)
-    for name in ("CSP_DEMO", "DAGSTER_HOME", "CSP_HISTORY_DIR", "CSP_AS_OF"):
-        mp.delenv(name, raising=False)
-
-
-def _scorecard(data: Path) -> dict[tuple[str, str], dict]:
-    con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
-    try:
-        cur = con.execute(
-            "SELECT *, strftime(period_month, '%Y-%m') AS month FROM main.scorecard "
-            "WHERE area_code = ?",
-            [CSP],
-        )
-        names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, x, strict=True)) for x in cur.fetchall()]
-        return {(r["measure_code"], r["month"]): r for r in rows}
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):
     """June and July 2024 snapshots (July's first extract wrong), the quarter's court
@@ -234,12 +208,12 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     _write_snapshot(landing, "2025-04", EPISODES_2025)
     _write_orders(landing, "2024-06", ORDERS_Q1)
     with pytest.MonkeyPatch.context() as mp:
-        _env(mp, data)
+        build_env(mp, data, KEY)
         assert build.main([]) == 0
-        before = _scorecard(data)
+        before = published_scorecard(data, CSP)
         _write_snapshot(landing, "2024-07", _july(), suffix=".restated-1")
         assert build.main([]) == 0
-        after = _scorecard(data)
+        after = published_scorecard(data, CSP)
     return {"before": before, "after": after, "data": data}
 
 
