@@ -3,7 +3,8 @@
 The session builds its data folder with the real pipeline: demo extracts for two full
 financial years (``demo.generate``: every source the demo writes, among them the police
 crime and street files, the domestic abuse incidents and MARAC cases files, the council
-ASB reports and the fire incidents, which the build must load without a rejection) into
+ASB reports, the fire incidents, the treatment provider's episode snapshots and probation's
+court order snapshots, which the build must load without a rejection) into
 ``<data>/landing``, then ``python -m orchestration.build`` (ingest, dbt build, publish)
 writes ``<data>/warehouse.duckdb`` (the working file with the raw tables a dashboard user
 must never reach) and publishes ``<data>/serving.duckdb``. It builds twice, as partners
@@ -59,7 +60,13 @@ DEMO_LOGINS = {
     "analyst": "analyst",
 }
 MK, MEDWAY = "E22000307", "E22000143"
-DASHBOARDS = {"Community safety overview", "Crime", "Domestic abuse and MARAC", "ASB and fire"}
+DASHBOARDS = {
+    "Community safety overview",
+    "Crime",
+    "Domestic abuse and MARAC",
+    "ASB and fire",
+    "Drugs and alcohol",
+}
 # Two full financial years, so every this-FY-against-last-FY chart has both lines.
 DEMO_START, DEMO_END = "2024-04", "2026-03"
 #: Sources whose demo files the session's build must load, every file, none rejected.
@@ -70,6 +77,8 @@ LOADED_SOURCES = (
     "marac_cases",
     "asb_council",
     "fire_incidents",
+    "treatment_episodes",
+    "court_orders",
 )
 #: The status day of the session's builds (CSP_AS_OF): Medway's council ASB return for
 #: February 2026 (its last is January's) was due on 4 April 2026, 35 days after the month;

@@ -5,6 +5,7 @@ of measures that are the measure catalogue's (seeds/measures.csv)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -294,6 +295,120 @@ def test_scorecard_figures_are_marked_when_restated():
     ]
     text = notes["meta"]["code"]
     assert "first reported" in text and "latest" in text and "Data status" in text
+
+
+def current_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """One row per measure code: the one with the latest valid_from (its definition in
+    force now), in report order."""
+    latest: dict[str, dict[str, str]] = {}
+    for r in rows:
+        kept = latest.get(r["measure_code"])
+        if kept is None or r["valid_from"] > kept["valid_from"]:
+            latest[r["measure_code"]] = r
+    return [r for r in rows if latest[r["measure_code"]] is r]
+
+
+def test_drugs_and_alcohol_charts_are_the_catalogues_measures():
+    """One this-FY-against-last line per client count (distinct_ytd), the completion rates
+    (ytd_proportion) in a table and a line, the court orders' measures by month and the
+    NDTMS figures by reporting year, each list the catalogue's in report order, once per
+    code however many definitions it has; every chart at CSP level."""
+    rows = current_rows(catalogue())
+    treatment = [r for r in rows if r["domain"] == "substance_misuse"]
+    clients = [r["measure_code"] for r in treatment if r["method"] == "distinct_ytd"]
+    rates = [r["measure_code"] for r in treatment if r["method"] == "ytd_proportion"]
+    ndtms = [r["measure_code"] for r in treatment if r["source"] == "ndtms_viewit"]
+    orders = [
+        r["measure_code"]
+        for r in rows
+        if r["domain"] == "reoffending" and r["source"] == "court_orders"
+    ]
+    assert len(clients) == 3 and len(rates) == 2 and len(ndtms) == 2 and len(orders) == 5
+    charts = dashboard_charts("drug-alcohol")
+    by_name = {c["slice_name"]: c for c in charts}
+    assert all(c["params"]["datasource"].startswith("__scorecard") for c in charts)
+    assert all(equal_filter(c, "area_type") == "csp" for c in charts)
+    fy = [c for c in charts if c["params"]["datasource"] == "__scorecard_fy_compare__"]
+    assert [equal_filter(c, "measure_code") for c in fy] == clients
+    assert all(c["params"]["groupby"] == ["fy_position"] for c in fy)
+    table = by_name["Clients in treatment from 1 April: this FY against last FY"]
+    assert measure_codes(table) == clients
+    assert table["params"]["all_columns"][2:4] == ["count", "ytd_count_last_year"]
+    for name in (
+        "Successful completion rates with 95% intervals and their definitions",
+        "Successful completion rates by month, a line per definition",
+    ):
+        assert measure_codes(by_name[name]) == rates, name
+    assert measure_codes(by_name["DRR and ATR orders by month"]) == orders
+    ndtms_chart = by_name["National NDTMS figures by reporting year"]
+    assert measure_codes(ndtms_chart) == ndtms
+    assert ndtms_chart["params"]["x_axis"] == "financial_year"
+    assert measure_codes(by_name["Definitions of the drug and alcohol figures"]) == (
+        clients + rates + orders + ndtms
+    )
+
+
+def sql_of(column) -> str:
+    return column["sqlExpression"] if isinstance(column, dict) else column
+
+
+def test_a_completion_rate_shows_the_definition_it_was_counted_under():
+    """The rates table has each rate's interval and, beside it, its definition (number and
+    valid from) and its numerator and denominator in words; last year's rate only under the
+    same definition; the line draws a line per measure and definition; the notes name the
+    catalogue's changed definitions with the day they apply from."""
+    charts = {c["slice_name"]: c for c in dashboard_charts("drug-alcohol")}
+    table = charts["Successful completion rates with 95% intervals and their definitions"]
+    cols = table["params"]["all_columns"]
+    (query,) = json.loads(table["query_context"])["queries"]
+    assert query["columns"] == cols
+    names = [c["label"] if isinstance(c, dict) else c for c in cols]
+    assert names[:7] == [
+        "measure_name",
+        "month_label",
+        "count",
+        "denominator",
+        "value",
+        "ci_lower",
+        "ci_upper",
+    ]
+    assert names[7:] == [
+        "Last year (same definition)",
+        "Definition",
+        "numerator_definition",
+        "denominator_definition",
+    ]
+    assert "value_last_year" in sql_of(cols[7]) and "definition_valid_from" in sql_of(cols[7])
+    assert "definition_number" in sql_of(cols[8]) and "definition_valid_from" in sql_of(cols[8])
+    line = charts["Successful completion rates by month, a line per definition"]
+    (series,) = line["params"]["groupby"]
+    (query,) = json.loads(line["query_context"])["queries"]
+    assert query["series_columns"] == [series] and series in query["columns"]
+    assert "definition_number" in sql_of(series) and "measure_name" in sql_of(series)
+    # the FY filter leaves the line and the definitions table alone: every definition shows
+    dash = dashboard("drug-alcohol")
+    filters = {f["name"]: f for f in dash["metadata"]["native_filter_configuration"]}
+    ids = {
+        v["meta"]["sliceName"]: v["meta"]["chartId"]
+        for v in dash["position"].values()
+        if isinstance(v, dict) and v.get("type") == "CHART"
+    }
+    fy_scope = filters["Financial year"]["chartsInScope"]
+    assert ids[line["slice_name"]] not in fy_scope
+    assert ids["Definitions of the drug and alcohol figures"] not in fy_scope
+    assert ids[table["slice_name"]] in fy_scope
+    assert filters["Month"]["chartsInScope"] == [
+        ids["Clients in treatment from 1 April: this FY against last FY"]
+    ]
+    (notes,) = [
+        v for v in dash["position"].values() if isinstance(v, dict) and v.get("type") == "MARKDOWN"
+    ]
+    text = notes["meta"]["code"]
+    changed = [r for r in current_rows(catalogue()) if r["valid_from"]]
+    assert changed and "A definition can change" in text and "95%" in text
+    for r in changed:
+        day = dt.date.fromisoformat(r["valid_from"])
+        assert f"*{r['measure_name']}*, from {day.day} {day:%B %Y}" in text
 
 
 def test_the_overview_shows_the_data_status_first_overdue_first():

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from catalogue import read
 from conftest import DEMO_LOGINS
 
 pytestmark = [pytest.mark.superset, pytest.mark.browser]
@@ -163,6 +164,12 @@ def test_manager_sees_every_dashboard_render(
             assert n_markdown == 1 and "official figure" in text
         if dash["slug"] == "asb-fire":
             assert n_markdown == 1 and "First reported and latest figures" in text
+        if dash["slug"] == "drug-alcohol":
+            # the rates of the latest FY beside the definition they were counted under
+            assert n_markdown == 1 and "A definition can change" in text
+            for m in read():
+                if m.domain == "substance_misuse" and m.valid_from is not None:
+                    assert f"(from {m.valid_from.day} {m.valid_from:%B %Y})" in text
         if dash["slug"] == "community-safety-overview":
             assert "Data status" in text and "Up to date" in text
         slug = dash["slug"] or str(dash["id"])

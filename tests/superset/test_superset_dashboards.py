@@ -427,6 +427,159 @@ def test_asb_and_fire_figures_are_the_csps_figures(superset_server, dashboard_ch
         assert all(got[k] == pytest.approx(v) for k, v in expected.items() if v is not None)
 
 
+DRA = "Drugs and alcohol"
+CLIENTS_TABLE = "Clients in treatment from 1 April: this FY against last FY"
+RATES_TABLE = "Successful completion rates with 95% intervals and their definitions"
+RATES_LINE = "Successful completion rates by month, a line per definition"
+ORDERS = "DRR and ATR orders by month"
+NDTMS = "National NDTMS figures by reporting year"
+DEFINITIONS = "Definitions of the drug and alcohol figures"
+
+
+def day_of(ms: int) -> dt.date:
+    """A chart's time value (ms since the epoch, UTC) as a date."""
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).date()
+
+
+def definition_label(number: int, valid_from: dt.date | None) -> str:
+    """The dashboard's Definition: '1 (since always)', '2 (from 1 April 2025)'."""
+    if valid_from is None:
+        return f"{number} (since always)"
+    return f"{number} (from {valid_from.day} {valid_from:%B %Y})"
+
+
+def test_drugs_and_alcohol_figures_are_the_csps_figures(superset_server, dashboard_charts):
+    """Through the saved charts, each manager's clients in treatment (this FY against last),
+    DRR and ATR orders and NDTMS figures are the serving file's rows of their CSP."""
+    serving = superset_server.serving_path
+    clients = named_chart(dashboard_charts, DRA, CLIENTS_TABLE)
+    orders = named_chart(dashboard_charts, DRA, ORDERS)
+    ndtms = named_chart(dashboard_charts, DRA, NDTMS)
+    client_measures = [
+        m for m in in_domain(read(), "substance_misuse") if m.method == "distinct_ytd"
+    ]
+    for user, code in (("mk_manager", MK), ("medway_manager", MEDWAY)):
+        client = superset_server.client(user)
+        got = {
+            (r["measure_name"], r["month_label"]): (r["count"], r["ytd_count_last_year"])
+            for r in chart_data(client, clients["id"])["data"]
+        }
+        expected = {
+            (r["measure_name"], r["month_label"]): (r["count"], r["ytd_count_last_year"])
+            for r in serving_rows(
+                serving,
+                "SELECT measure_name, strftime(period_month, '%Y-%m') AS month_label, count, "
+                "ytd_count_last_year FROM main.scorecard WHERE area_type = 'csp' "
+                "AND area_code = $area AND measure_code IN (SELECT unnest($codes))",
+                area=code,
+                codes=[m.measure_code for m in client_measures],
+            )
+        }
+        assert expected and got == expected, user
+        # a second FY: every client count has last year's figure in the latest FY
+        latest = max(month for _, month in got)
+        assert all(got[(m.measure_name, latest)][1] is not None for m in client_measures), latest
+        for m in client_measures:
+            points = fy_points(client, named_chart(dashboard_charts, DRA, fy_name(m)))
+            assert len(points) == 24 and all(v is not None for v in points.values()), m
+        for chart, sql in (
+            (orders, "domain = 'reoffending' AND source = 'court_orders'"),
+            (ndtms, "period_type = 'financial_year' AND domain = 'substance_misuse'"),
+        ):
+            rows = chart_data(client, chart["id"])["data"]
+            total = sum(r["total_count"] for r in rows)
+            expected_total = serving_sum(
+                serving,
+                "SELECT sum(count) FROM main.scorecard WHERE area_type = 'csp' "
+                f"AND area_code = $area AND {sql}",
+                code,
+            )
+            assert rows and total == expected_total, (user, chart["slice_name"])
+
+
+def test_a_completion_rate_is_shown_with_its_definition(superset_server, dashboard_charts):
+    """The Milton Keynes manager's completion rates: each inside its 95% interval, beside
+    the definition it was counted under (number, valid from, numerator and denominator in
+    words, as the scorecard says); the measure whose definition changed shows its first
+    definition before the day and its second from it, in the table, as a line of its own
+    and in the definitions table; last year's rate only under the same definition."""
+    serving = superset_server.serving_path
+    client = superset_server.client("mk_manager")
+    rates = [m for m in in_domain(read(), "substance_misuse") if m.method == "ytd_proportion"]
+    changed = [m for m in rates if m.valid_from is not None]
+    assert changed and len(changed) < len(rates)
+    expected = {
+        (r["measure_name"], r["month_label"]): r
+        for r in serving_rows(
+            serving,
+            "SELECT measure_name, strftime(period_month, '%Y-%m') AS month_label, period_month, "
+            "value, value_last_year, definition_number, definition_valid_from, "
+            "numerator_definition, denominator_definition FROM main.scorecard "
+            "WHERE area_type = 'csp' AND area_code = $area AND measure_code IN "
+            "(SELECT unnest($codes))",
+            area=MK,
+            codes=[m.measure_code for m in rates],
+        )
+    }
+    rows = chart_data(client, named_chart(dashboard_charts, DRA, RATES_TABLE)["id"])["data"]
+    assert expected and {(r["measure_name"], r["month_label"]) for r in rows} == set(expected)
+    for r in rows:
+        e = expected[(r["measure_name"], r["month_label"])]
+        assert r["ci_lower"] <= r["value"] <= r["ci_upper"], r
+        assert r["Definition"] == definition_label(
+            e["definition_number"], e["definition_valid_from"]
+        )
+        assert r["numerator_definition"] == e["numerator_definition"]
+        assert r["denominator_definition"] == e["denominator_definition"]
+        year_before = e["period_month"].replace(year=e["period_month"].year - 1)
+        same = e["definition_valid_from"] is None or e["definition_valid_from"] <= year_before
+        assert r["Last year (same definition)"] == (e["value_last_year"] if same else None), r
+    for m in changed:
+        labels = {
+            r["month_label"]: r["Definition"] for r in rows if r["measure_name"] == m.measure_name
+        }
+        since = f"{m.valid_from:%Y-%m}"
+        assert {v for k, v in labels.items() if k >= since} == {definition_label(2, m.valid_from)}
+        assert {v for k, v in labels.items() if k < since} == {definition_label(1, None)}
+        # last year's rate, under the first definition, is not shown beside the second's
+        assert all(
+            r["Last year (same definition)"] is None
+            for r in rows
+            if r["measure_name"] == m.measure_name and r["month_label"] >= since
+        )
+        assert any(
+            expected[(m.measure_name, r["month_label"])]["value_last_year"] is not None
+            for r in rows
+            if r["measure_name"] == m.measure_name and r["month_label"] >= since
+        )
+
+    line = chart_data(client, named_chart(dashboard_charts, DRA, RATES_LINE)["id"])["data"]
+    series: dict[str, set[str]] = {}
+    for r in line:
+        series.setdefault(r["Measure and definition"], set()).add(
+            f"{day_of(r['period_month']):%Y-%m}"
+        )
+    for m in changed:
+        since = f"{m.valid_from:%Y-%m}"
+        first = series[f"{m.measure_name}, definition {definition_label(1, None)}"]
+        second = series[f"{m.measure_name}, definition {definition_label(2, m.valid_from)}"]
+        assert first and max(first) < since <= min(second), (first, second)
+    assert len(series) == len(rates) + len(changed)
+
+    definitions = chart_data(client, named_chart(dashboard_charts, DRA, DEFINITIONS)["id"])
+    shown = {(r["measure_name"], r["Definition"]) for r in definitions["data"]}
+    for m in changed:
+        assert (m.measure_name, definition_label(1, None)) in shown
+        assert (m.measure_name, definition_label(2, m.valid_from)) in shown
+        (now,) = [
+            r
+            for r in definitions["data"]
+            if r["measure_name"] == m.measure_name
+            and r["Definition"] == definition_label(2, m.valid_from)
+        ]
+        assert now["denominator_definition"] == m.denominator_definition
+
+
 def all_crime_two_fys(serving, area_code: str | None = None) -> int:
     """All crime over the two latest FYs in the serving file, counted with DuckDB."""
     con = duckdb.connect(str(serving), read_only=True)
