@@ -132,7 +132,13 @@ valued as (
         end as value,
         -- months from one figure to the one before it: a month, a quarter or a year
         case measures.period_type when 'financial_year' then 12 when 'quarter' then 3 else 1 end
-            as months_per_period
+            as months_per_period,
+        -- the definition in force for the period (dim_measure_definition): a change of
+        -- definition shows from its date, never as a silent jump
+        definitions.numerator_definition,
+        definitions.denominator_definition,
+        definitions.valid_from as definition_valid_from,
+        definitions.definition_number
     from with_ytd as w
     inner join measures
         on measures.measure_code = w.measure_code
@@ -141,21 +147,28 @@ valued as (
        and denominators.area_type = w.area_type
        and denominators.area_code = w.area_code
        and denominators.period_month = w.period_month
+    left join definitions
+        on definitions.measure_code = w.measure_code
+       and (definitions.valid_from is null or definitions.valid_from <= w.period_month)
+       and (definitions.valid_to is null or w.period_month < definitions.valid_to)
 
 ),
 
 with_previous as (
 
-    -- the previous period (month, or year for a yearly figure); the spine is contiguous,
+    -- the previous period (month, or year for a yearly figure) counted by the same
+    -- definition: figures of two definitions are not compared; the spine is contiguous,
     -- guard anyway so a gap never compares non-adjacent periods
     select
         *,
         case
             when lag(period_month) over w = period_month - to_months(months_per_period)
+             and lag(definition_number) over w is not distinct from definition_number
                 then lag(count_value) over w
         end as previous_month_count,
         case
             when lag(period_month) over w = period_month - to_months(months_per_period)
+             and lag(definition_number) over w is not distinct from definition_number
                 then lag(value) over w
         end as previous_month_value
     from valued
@@ -175,6 +188,8 @@ with_last_year as (
        and last_year.area_type = this_year.area_type
        and last_year.area_code = this_year.area_code
        and last_year.period_month = this_year.period_month - interval 12 month
+       -- last year's figure only when counted by the same definition
+       and last_year.definition_number is not distinct from this_year.definition_number
 
 ),
 
@@ -250,19 +265,13 @@ final as (
             when w.is_proportion then w.ytd_source_file
             else w.source_file
         end)::varchar as source_file,
-        -- the definition in force for the period (dim_measure_definition): a change of
-        -- definition shows here from its date, never as a silent jump
-        definitions.numerator_definition::varchar as numerator_definition,
-        definitions.denominator_definition::varchar as denominator_definition,
-        definitions.valid_from::date as definition_valid_from,
-        definitions.definition_number::integer as definition_number
+        w.numerator_definition::varchar as numerator_definition,
+        w.denominator_definition::varchar as denominator_definition,
+        w.definition_valid_from::date as definition_valid_from,
+        w.definition_number::integer as definition_number
     from with_last_year as w
     inner join measures
         on measures.measure_code = w.measure_code
-    left join definitions
-        on definitions.measure_code = w.measure_code
-       and (definitions.valid_from is null or definitions.valid_from <= w.period_month)
-       and (definitions.valid_to is null or w.period_month < definitions.valid_to)
     left join areas
         on areas.area_code = w.area_code
        and areas.area_type = w.area_type
