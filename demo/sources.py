@@ -57,31 +57,6 @@ UNCONTRACTED_HEADERS: dict[str, tuple[str, ...]] = {
         "offence_group",
         "offences",
     ),
-    PROBATION_EVENTS: (
-        "event_ref",
-        "offender_ref",
-        "csp_code",
-        "team",
-        "event_type",
-        "event_date",
-        "age",
-        "gender",
-        *(f"need_section_{s}" for s in range(3, 13)),  # OASys sections 3-12
-    ),
-    IOM_COHORT: (
-        "extract_month",
-        "offender_ref",
-        "csp_code",
-        "selected_date",
-        "removed_date",
-    ),
-    IOM_CONVICTIONS: (
-        "conviction_ref",
-        "offender_ref",
-        "csp_code",
-        "conviction_date",
-        "offence_code",
-    ),
     INDICATOR_RETURNS: (
         "indicator_code",
         "period",
