@@ -4,8 +4,8 @@ Every crime and domestic abuse measure of the catalogue must be there for both d
 every month of the demo period, with no NULL (the demo sends every file); the partners'
 repeat flags are compared with the derived repeats for each CSP; no raw victim reference of
 the demo's files is in the warehouse or the serving file. The output is for people: a
-progress line per stage and the summary, about 25 lines a build and one per source; dbt's log goes to
-the file under the data folder the summary names.
+progress line per stage and the summary, about 25 lines a build and one per source; dbt's
+log goes to the file under the data folder the summary names.
 
 `make build` builds twice on the demo: the demo's restated files arrive after the first
 publish (as a partner's restatement does), so the second build shows them in `restatements`
