@@ -118,7 +118,7 @@ def test_generated_seed_headers():
 def test_seed_headers_match_architecture():
     expected = {
         "offence_classification.csv": "offence_code,offence_description,offence_group,"
-        "police_uk_crime_type,is_public_place_violence_offence",
+        "police_uk_crime_type,is_public_place_violence_offence,cost_of_crime_group",
         "police_uk_crime_types.csv": "crime_type,is_asb,offence_group",
         "measures.csv": "measure_code,measure_name,description,domain,display_order,unit,"
         "period_type,method,source,numerator_rule,denominator_rule,rate_denominator,rate_per,"
