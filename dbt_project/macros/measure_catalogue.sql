@@ -11,9 +11,10 @@
                        the force sent it, else the published data.police.uk categories);
                        'a+b': needs all of them (a cohort and its convictions)
       numerator_rule   a SQL condition on the source's events (count, ytd_proportion,
-                       distinct_ytd, repeat_people), the expression summed (sum), or the measure
-                       codes it combines, '|'-separated (sum_of, change_of, ytd_change_of)
-      denominator_rule a SQL condition on the same events (ytd_proportion only)
+                       distinct_ytd, repeat_people, change, ytd_change), the expression summed
+                       (sum), or the measure codes it combines, '|'-separated (sum_of)
+      denominator_rule a SQL condition on the same events (ytd_proportion: the proportion's
+                       denominator; change, ytd_change: the comparison)
       rate_denominator population | households (with rate_per: a rate per rate_per of it)
       rate_per         1000 | 100000 ...
       higher_is_better true | false | blank (neutral)
@@ -43,13 +44,19 @@
             'words': 'sum over the period of the numerator_rule expression'},
         'sum_of': {'events': false, 'implemented': true,
             'words': 'sum of the measures listed in numerator_rule; no data when any of them has none'},
-        'change_of': {'events': false, 'implemented': false,
-            'words': '% change of the measure in numerator_rule against the same period last FY'},
-        'ytd_change_of': {'events': false, 'implemented': false,
-            'words': '% change of the FY to date of the measure in numerator_rule against the same period last FY'},
+        'change': {'events': true, 'implemented': true,
+            'words': '100 x (events meeting numerator_rule - events meeting denominator_rule) / the latter, in the period: the denominator_rule picks the comparison (e.g. the same cohort a year before)'},
+        'ytd_change': {'events': true, 'implemented': true,
+            'words': 'the same as change, both counted from 1 April to the period end'},
         'partner_return': {'events': false, 'implemented': false,
             'words': 'the value a partner returned for the indicator code equal to measure_code'},
     }) }}
+{% endmacro %}
+
+
+{% macro measure_methods_with_denominator() %}
+    {#- The methods whose denominator_rule is counted beside the numerator_rule. -#}
+    {{ return(['ytd_proportion', 'change', 'ytd_change']) }}
 {% endmacro %}
 
 
@@ -205,16 +212,17 @@
 
 {% macro measure_values_sql(measures) %}
     {#- The measures as a relation (measure_code, method, sources VARCHAR[] in order of
-        preference). -#}
+        preference, needs_all: the measure needs every one of its sources, 'a+b'). -#}
     {%- if measures | length == 0 -%}
-        select null::varchar as measure_code, null::varchar as method, null::varchar[] as sources
+        select null::varchar as measure_code, null::varchar as method, null::varchar[] as sources,
+            null::boolean as needs_all
         where false
     {%- else -%}
         select * from (values
         {%- for m in measures %}
-            ('{{ m.measure_code }}', '{{ m.method }}', [{% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %}]::varchar[]){{ ',' if not loop.last }}
+            ('{{ m.measure_code }}', '{{ m.method }}', [{% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %}]::varchar[], {{ 'true' if '+' in (m.source or '') else 'false' }}){{ ',' if not loop.last }}
         {%- endfor %}
-        ) as t (measure_code, method, sources)
+        ) as t (measure_code, method, sources, needs_all)
     {%- endif -%}
 {% endmacro %}
 
@@ -222,17 +230,21 @@
 {% macro measure_event_counts(events, measures, grain) %}
     {#- Counts of `events` (a relation with `source` and `period_month`) for each measure of
         `measures` at the `grain` columns: one scan, one `count(*) FILTER (...)` per measure
-        (and one more for a proportion's denominator_rule), each counting only its own
-        sources' events; then one row per measure and group that has events (measure_code,
-        source, period_month, grain..., event_count, denominator_count: NULL but for a
-        ytd_proportion). A repeat_people measure counts the distinct people (the events'
+        (and one more for the denominator_rule of a proportion or a change), each counting
+        only its own sources' events; then one row per measure and group that has events
+        (measure_code, source, period_month, grain..., event_count, denominator_count: NULL
+        but for the methods with a denominator). A measure that needs all its sources ('a+b')
+        counts the events of each as one, under source 'a+b'. A repeat_people measure counts the distinct people (the events'
         person_ref) with more than one event meeting its rule in the group: it needs each
         person's events first, so it has a scan of its own. A distinct_ytd measure counts each
         person once in the financial year, in the first month they meet its rule (a scan of
         its own too): the scorecard's year-to-date sum of these is the distinct people from
         1 April. A sum measure sums its numerator_rule expression. The YTD sums of a proportion
         are the scorecard's. -#}
-    {%- set per_event = measures | selectattr('method', 'in', ['count', 'ytd_proportion', 'sum']) | list -%}
+    {%- set with_denominator = measure_methods_with_denominator() -%}
+    {%- set per_event = measures | selectattr('method', 'in', ['count', 'sum'] + with_denominator) | list -%}
+    {%- set needs_all = [] -%}
+    {%- for m in measures if '+' in (m.source or '') -%}{%- do needs_all.append(m) -%}{%- endfor -%}
     {%- set per_person = measures | selectattr('method', 'equalto', 'repeat_people') | list -%}
     {%- set per_person_year = measures | selectattr('method', 'equalto', 'distinct_ytd') | list -%}
     {%- if measures | length == 0 -%}
@@ -259,8 +271,8 @@
                 {%- else %}
                 count(*) filter (where {{ in_sources }} and {{ measure_rule(m, 'numerator_rule') }})::bigint
                 {%- endif %}
-                    as "{{ m.measure_code }}|n"{{ ',' if not loop.last or m.method == 'ytd_proportion' }}
-                {%- if m.method == 'ytd_proportion' %}
+                    as "{{ m.measure_code }}|n"{{ ',' if not loop.last or m.method in with_denominator }}
+                {%- if m.method in with_denominator %}
                 {%- do columns.append(m.measure_code ~ '|d') %}
                 count(*) filter (where {{ in_sources }} and {{ measure_rule(m, 'denominator_rule') }})::bigint
                     as "{{ m.measure_code }}|d"{{ ',' if not loop.last }}
@@ -308,7 +320,17 @@
         summed as (
             select
                 split_part(long.measure_part, '|', 1) as measure_code,
+                {%- if needs_all %}
+                -- a measure that needs all its sources ('a+b') counts them as one
+                case split_part(long.measure_part, '|', 1)
+                    {%- for m in needs_all %}
+                    when '{{ m.measure_code }}' then '{{ m.source }}'
+                    {%- endfor %}
+                    else long.source
+                end as source,
+                {%- else %}
                 long.source,
+                {%- endif %}
                 long.period_month,
                 {% for g in grain %}long.{{ g }},
                 {% endfor -%}
@@ -392,7 +414,7 @@
         {%- if valid_from -%}
             {%- if not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])-01$', valid_from) -%}
                 {%- do errors.append(where ~ "'valid_from': '" ~ valid_from ~ "' is not the first day of a month (YYYY-MM-01)") -%}
-            {%- elif m.method in ['ytd_proportion', 'distinct_ytd'] and valid_from[5:7] != '04' -%}
+            {%- elif m.method in ['ytd_proportion', 'distinct_ytd', 'ytd_change'] and valid_from[5:7] != '04' -%}
                 {%- do errors.append(where ~ "'valid_from': '" ~ valid_from ~ "': a year-to-date measure (" ~ m.method ~ ") changes definition on 1 April (YYYY-04-01), so that no year mixes two definitions") -%}
             {%- elif m.method == 'sum' -%}
                 {%- do errors.append(where ~ "'valid_from': a sum measure has one definition (its numerator_rule is an expression, not a condition)") -%}
@@ -425,10 +447,10 @@
             {%- if m.method != 'partner_return' and not m.numerator_rule -%}
                 {%- do errors.append(where ~ "'numerator_rule': required for method '" ~ m.method ~ "', is blank") -%}
             {%- endif -%}
-            {%- if m.method == 'ytd_proportion' and not m.denominator_rule -%}
-                {%- do errors.append(where ~ "'denominator_rule': required for a proportion, is blank") -%}
-            {%- elif m.method != 'ytd_proportion' and m.denominator_rule -%}
-                {%- do errors.append(where ~ "'denominator_rule': only a ytd_proportion has one") -%}
+            {%- if m.method in measure_methods_with_denominator() and not m.denominator_rule -%}
+                {%- do errors.append(where ~ "'denominator_rule': required for method '" ~ m.method ~ "' (" ~ ("a proportion's denominator" if m.method == 'ytd_proportion' else "the comparison") ~ "), is blank") -%}
+            {%- elif m.method not in measure_methods_with_denominator() and m.denominator_rule -%}
+                {%- do errors.append(where ~ "'denominator_rule': only " ~ measure_methods_with_denominator() | join(', ') ~ " have one") -%}
             {%- endif -%}
             {%- if not method.events and m.method != 'partner_return' -%}
                 {%- for code in modules.re.split('[|+]', m.numerator_rule) if code | trim -%}

@@ -6,7 +6,8 @@
         coverage_key, period_month, loaded_at, source_file: one row per source, key and month
         with data; source_file = the file loaded last for them, which made the figure);
         its counts come from `counts` (measure_code, source, area_type, area_code,
-        period_month, n, d). measure_count (and, for a proportion, denominator_count) is NULL
+        period_month, n, d). A measure that needs all its sources ('a+b') has data where every
+        one of them has, under source 'a+b'. measure_count (and, for a proportion, denominator_count) is NULL
         ("no data") when none of the sources has data, 0 when one has but nothing is counted.
         A domain's monthly model gives the spine and the relations; this is the one home of
         "first source with data" and of no data against zero. -#}
@@ -30,10 +31,29 @@
         from measures
         inner join {{ coverage }} as coverage
             on list_contains(measures.sources, coverage.source)
+        where not measures.needs_all
         qualify row_number() over (
             partition by measures.measure_code, coverage.coverage_key, coverage.period_month
             order by list_position(measures.sources, coverage.source)
         ) = 1
+
+        union all
+
+        -- a measure that needs all its sources ('a+b': a cohort and its convictions) has data
+        -- only where every one of them has; its source is 'a+b', its file the one loaded last
+        select
+            measures.measure_code,
+            coverage.coverage_key,
+            coverage.period_month,
+            array_to_string(any_value(measures.sources), '+') as source,
+            max(coverage.loaded_at) as loaded_at,
+            arg_max(coverage.source_file, coverage.loaded_at) as source_file
+        from measures
+        inner join {{ coverage }} as coverage
+            on list_contains(measures.sources, coverage.source)
+        where measures.needs_all
+        group by measures.measure_code, coverage.coverage_key, coverage.period_month
+        having count(distinct coverage.source) = len(any_value(measures.sources))
 
     ),
 
@@ -49,7 +69,8 @@
             case when chosen.source is not null then coalesce(counts.n, 0) end::bigint
                 as measure_count,
             case
-                when chosen.source is not null and measures.method = 'ytd_proportion'
+                when chosen.source is not null
+                 and measures.method in ({% for m in measure_methods_with_denominator() %}'{{ m }}'{{ ', ' if not loop.last }}{% endfor %})
                     then coalesce(counts.d, 0)
             end::bigint as denominator_count,
             chosen.loaded_at,

@@ -49,11 +49,13 @@
     )
 {%- endmacro %}
 
-{% macro ytd_complete(value, partition_by, order_by) -%}
-    {#- YTD total, or NULL ("no data") when any month from April to this month has no data:
-        a combined figure is "no data" when any part is missing (measures.md). -#}
+{% macro ytd_complete(value, partition_by, order_by, months_per_period=1) -%}
+    {#- YTD total, or NULL ("no data") when any period (month, or quarter: months_per_period
+        3) from April to this one has no data: a combined figure is "no data" when any part
+        is missing (measures.md). -#}
     (case
-        when {{ ytd_months_with_data(value, partition_by, order_by) }} = {{ fy_month_number(order_by) }}
+        when {{ ytd_months_with_data(value, partition_by, order_by) }}
+            = {{ fy_month_number(order_by) }} // {{ months_per_period }}
         then {{ ytd_sum(value, partition_by, order_by) }}
     end)
 {%- endmacro %}

@@ -38,3 +38,28 @@
         group by csp_code, snapshot_month
     )
 {%- endmacro %}
+
+
+{% macro snapshot_quarters(relation) -%}
+    {#- The quarters the newest snapshot of each CSP and financial year covers (a quarterly
+        snapshot source such as the IOM cohort): one row per CSP and quarter from the year's
+        first (period_month = June) to the snapshot's own (csp_code, period_month = the
+        quarter's last month, snapshot_month, loaded_at, source_file: the snapshot's file). -#}
+    select
+        csp_code,
+        unnest(generate_series(
+            {{ fy_start('snapshot_month') }} + interval 2 month, snapshot_month, interval 3 month
+        ))::date as period_month,
+        snapshot_month,
+        loaded_at,
+        source_file
+    from (
+        select
+            csp_code,
+            snapshot_month,
+            max(loaded_at) as loaded_at,
+            arg_max(source_file, loaded_at) as source_file
+        from ({{ latest_snapshots(relation) }})
+        group by csp_code, snapshot_month
+    )
+{%- endmacro %}

@@ -28,6 +28,7 @@ SERVING_TABLES: tuple[str, ...] = (
     "marac_cases_by_agency",
     "repeat_flag_agreement",
     "asb_reports_by_category",
+    "probation_needs",
     "restatements",
     "source_status",
 )

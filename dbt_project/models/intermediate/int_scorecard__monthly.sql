@@ -19,6 +19,8 @@ counted as (
     union all by name
     select * from {{ ref('int_scorecard__court_orders_monthly') }}
     union all by name
+    select * from {{ ref('int_scorecard__iom_quarterly') }}
+    union all by name
     select * from {{ ref('int_scorecard__ndtms_yearly') }}
 
 ),

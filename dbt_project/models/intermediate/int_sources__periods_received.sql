@@ -20,10 +20,22 @@ received as (
     -- a snapshot source's period is the snapshot's month (it covers the months before it too,
     -- int_snapshot__coverage, but it is due, and received, for its own month)
     {% for source, staging in [('treatment_episodes', 'stg_treatment__episodes'),
-                               ('court_orders', 'stg_probation__court_orders')] %}
+                               ('court_orders', 'stg_probation__court_orders'),
+                               ('iom_cohort', 'stg_iom__cohort')] %}
     union all
     select '{{ source }}' as source, 'csp' as scope_type, csp_code as scope_code,
         snapshot_month as period_month, max(loaded_at) as loaded_at,
+        arg_max(source_file, loaded_at) as source_file
+    from {{ ref(staging) }}
+    group by all
+    {% endfor %}
+
+    -- probation's assessments and the IOM convictions: events, per month of the event
+    {% for source, staging, month in [('probation_events', 'stg_probation__events', 'event_month'),
+                                      ('iom_convictions', 'stg_iom__convictions', 'conviction_month')] %}
+    union all
+    select '{{ source }}' as source, 'csp' as scope_type, csp_code as scope_code,
+        {{ month }} as period_month, max(loaded_at) as loaded_at,
         arg_max(source_file, loaded_at) as source_file
     from {{ ref(staging) }}
     group by all

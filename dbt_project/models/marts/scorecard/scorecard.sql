@@ -41,19 +41,20 @@ definitions as (
 ),
 
 -- A figure of a whole financial year (period_type financial_year, e.g. NDTMS's reporting
--- years) is its own year to date; a monthly figure's year to date sums April to its month.
+-- years) is its own year to date; a monthly figure's year to date sums April to its month,
+-- a quarterly one the year's quarters to its quarter.
 with_ytd as (
 
     select
         monthly.*,
+        {%- for column, ytd in [('measure_count', 'ytd_count'), ('denominator_count', 'ytd_denominator_count')] %}
         case
-            when measures.period_type = 'financial_year' then monthly.measure_count
-            else {{ ytd_complete('monthly.measure_count', 'monthly.measure_code, monthly.area_type, monthly.area_code', 'monthly.period_month') }}
-        end as ytd_count,
-        case
-            when measures.period_type = 'financial_year' then monthly.denominator_count
-            else {{ ytd_complete('monthly.denominator_count', 'monthly.measure_code, monthly.area_type, monthly.area_code', 'monthly.period_month') }}
-        end as ytd_denominator_count,
+            when measures.period_type = 'financial_year' then monthly.{{ column }}
+            when measures.period_type = 'quarter'
+                then {{ ytd_complete('monthly.' ~ column, 'monthly.measure_code, monthly.area_type, monthly.area_code', 'monthly.period_month', 3) }}
+            else {{ ytd_complete('monthly.' ~ column, 'monthly.measure_code, monthly.area_type, monthly.area_code', 'monthly.period_month') }}
+        end as {{ ytd }},
+        {%- endfor %}
         -- the file loaded last among the FY's months to date: the one that made a YTD figure
         arg_max(monthly.source_file, monthly.loaded_at) over (
             partition by monthly.measure_code, monthly.area_type, monthly.area_code,
@@ -104,7 +105,9 @@ denominators as (
 
 -- A proportion follows Fingertips' indicator export: count = the YTD numerator, denominator
 -- = the YTD denominator, value = 100 × count / denominator (the cumulative rate of
--- measures.md) with its 95% Wilson score interval. People counted once in the year
+-- measures.md) with its 95% Wilson score interval. A change (change, ytd_change): count =
+-- the numerator, denominator = the comparison (the same cohort a year before), value = the
+-- % change between them, for the period or from 1 April. People counted once in the year
 -- (distinct_ytd): count = value = the distinct people from 1 April. A count: count = the
 -- month's count, value = the YTD rate per rate_per of the population where the measure has
 -- a rate, else the month's count.
@@ -113,18 +116,22 @@ valued as (
     select
         w.*,
         coalesce(measures.method = 'ytd_proportion', false) as is_proportion,
+        coalesce(measures.method in ('change', 'ytd_change'), false) as is_change,
         case
-            when measures.method in ('ytd_proportion', 'distinct_ytd') then w.ytd_count
+            when measures.method in ('ytd_proportion', 'distinct_ytd', 'ytd_change') then w.ytd_count
             else w.measure_count
         end as count_value,
         case
-            when measures.method = 'ytd_proportion' then w.ytd_denominator_count
+            when measures.method in ('ytd_proportion', 'ytd_change') then w.ytd_denominator_count
+            when measures.method = 'change' then w.denominator_count
             else denominators.denominator
         end as denominator,
         denominators.denominator_year,
         case
             when measures.method = 'ytd_proportion'
                 then {{ rate_per('w.ytd_count', 'w.ytd_denominator_count', 100) }}
+            when measures.method = 'change' then {{ pct_change('w.measure_count', 'w.denominator_count') }}
+            when measures.method = 'ytd_change' then {{ pct_change('w.ytd_count', 'w.ytd_denominator_count') }}
             when measures.rate_per is not null and measures.rate_denominator is not null
                 then {{ rate_per('w.ytd_count', 'denominators.denominator', 'measures.rate_per') }}
             when measures.method = 'distinct_ytd' then w.ytd_count
@@ -222,13 +229,14 @@ final as (
         w.ytd_count::bigint as ytd_count,
         w.ytd_count_last_year::bigint as ytd_count_last_year,
         -- a proportion's change is read in points (value against value_last_year), not as a
-        -- % change of its numerator
+        -- % change of its numerator; a change measure's value is already one
         (case
-            when not w.is_proportion then {{ pct_change('w.ytd_count', 'w.ytd_count_last_year') }}
+            when not w.is_proportion and not w.is_change
+                then {{ pct_change('w.ytd_count', 'w.ytd_count_last_year') }}
         end)::double as ytd_change_pct,
-        -- a proportion moves with its cumulative rate, a count with the month's count
+        -- a proportion or a change moves with its value, a count with the period's count
         (case
-            when w.is_proportion then {{ direction('w.value', 'w.previous_month_value') }}
+            when w.is_proportion or w.is_change then {{ direction('w.value', 'w.previous_month_value') }}
             else {{ direction('w.count_value', 'w.previous_month_count') }}
         end)::varchar as direction,
         w.previous_month_count::bigint as previous_month_count,
