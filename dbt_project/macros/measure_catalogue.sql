@@ -41,7 +41,7 @@
         'repeat_people': {'events': true, 'implemented': true,
             'words': 'distinct people (person_ref) with more than one event meeting numerator_rule in the period'},
         'sum': {'events': true, 'implemented': true,
-            'words': 'sum over the period of the numerator_rule expression'},
+            'words': 'sum over the period of the numerator_rule expression; no data when it is NULL for any event'},
         'sum_of': {'events': false, 'implemented': true,
             'words': 'sum of the measures listed in numerator_rule; no data when any of them has none'},
         'change': {'events': true, 'implemented': true,
@@ -239,7 +239,8 @@
         person's events first, so it has a scan of its own. A distinct_ytd measure counts each
         person once in the financial year, in the first month they meet its rule (a scan of
         its own too): the scorecard's year-to-date sum of these is the distinct people from
-        1 April. A sum measure sums its numerator_rule expression. The YTD sums of a proportion
+        1 April. A sum measure sums its numerator_rule expression over its sources' events, and
+        is no data (event_count NULL) when the expression is NULL for any of them. The YTD sums of a proportion
         are the scorecard's. -#}
     {%- set with_denominator = measure_methods_with_denominator() -%}
     {%- set per_event = measures | selectattr('method', 'in', ['count', 'sum'] + with_denominator) | list -%}
@@ -267,7 +268,11 @@
                 {%- set in_sources %}source in ({% for s in (m.get('sources') or measure_source_list(m.source)) %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %}){% endset %}
                 {%- do columns.append(m.measure_code ~ '|n') %}
                 {%- if m.method == 'sum' %}
-                coalesce(sum({{ m.numerator_rule }}) filter (where {{ in_sources }}), 0)::bigint
+                -- a sum is no data when the expression is NULL for any of its events
+                (case
+                    when count(*) filter (where {{ in_sources }} and ({{ m.numerator_rule }}) is null) = 0
+                        then coalesce(sum({{ m.numerator_rule }}) filter (where {{ in_sources }}), 0)
+                end)::bigint
                 {%- else %}
                 count(*) filter (where {{ in_sources }} and {{ measure_rule(m, 'numerator_rule') }})::bigint
                 {%- endif %}
@@ -345,6 +350,8 @@
             denominator_count
         from summed
         where event_count > 0 or denominator_count > 0
+            -- a sum that is no data (its expression NULL for an event) stays, as NULL
+            or (event_count is null and denominator_count is null)
     {%- endif -%}
 {% endmacro %}
 

@@ -66,8 +66,12 @@
             area_months.coverage_key,
             area_months.period_month,
             chosen.source,
-            case when chosen.source is not null then coalesce(counts.n, 0) end::bigint
-                as measure_count,
+            -- no count row: nothing counted (0); a count row whose n is NULL: a sum that is
+            -- no data (an event without its figure)
+            case
+                when chosen.source is not null
+                    then case when counts.measure_code is null then 0 else counts.n end
+            end::bigint as measure_count,
             case
                 when chosen.source is not null
                  and measures.method in ({% for m in measure_methods_with_denominator() %}'{{ m }}'{{ ', ' if not loop.last }}{% endfor %})

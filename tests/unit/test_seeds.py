@@ -345,7 +345,11 @@ def test_every_catalogue_measure_is_in_measures(realdata_dir: Path):
         assert (m["rate_denominator"] == "") == (m["rate_per"] == "")
         assert m["higher_is_better"] in ("true", "false", "")
         assert m["numerator_definition"], m["measure_code"]
-        assert bool(m["denominator_rule"]) == (m["method"] == "ytd_proportion")
+        # a proportion's denominator, or a change's comparison
+        with_denominator = ("ytd_proportion", "change", "ytd_change")
+        assert bool(m["denominator_rule"]) == (m["method"] in with_denominator), m
+    assert measures["iom_reoffending_change"]["method"] == "change"
+    assert measures["iom_reoffending_change_ytd"]["method"] == "ytd_change"
     # the catalogue's rates (measure-catalogue.md)
     assert measures["all_crime"]["rate_denominator"] == "population"
     assert measures["sac"]["rate_per"] == "1000"

@@ -90,10 +90,14 @@ convictions as (
 
 ),
 
--- the Home Office unit cost of crime of each offence group: the sum of its cost items
+-- the Home Office unit cost of crime of each offence group: the sum of its cost items, NULL
+-- until every item of the group has its figure (never a part passed off as the whole)
 unit_costs as (
 
-    select cost_group, sum(unit_cost_gbp) as unit_cost_of_crime
+    select
+        cost_group,
+        case when count(unit_cost_gbp) = count(*) then sum(unit_cost_gbp) end
+            as unit_cost_of_crime
     from {{ ref('cost_of_crime') }}
     group by cost_group
 
@@ -115,7 +119,12 @@ conviction_events as (
         convictions.offence_code,
         offences.offence_group,
         offences.cost_of_crime_group,
-        unit_costs.unit_cost_of_crime,
+        -- an offence with no category in the publication costs nothing here (0, and says
+        -- so by its NULL cost_of_crime_group); one whose category has no figures yet: NULL
+        case
+            when offences.cost_of_crime_group is null then 0
+            else unit_costs.unit_cost_of_crime
+        end as unit_cost_of_crime,
         convictions.source_file,
         convictions.loaded_at
     from convictions
