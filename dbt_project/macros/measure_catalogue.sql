@@ -288,7 +288,7 @@
         ),
         {%- set quoted = [] -%}
         {%- for c in columns %}{% do quoted.append('"' ~ c ~ '"') %}{% endfor -%}
-        {%- do parts.append('select * from (unpivot counted on ' ~ (quoted | join(', ')) ~ ' into name measure_part value n)') %}
+        {%- do parts.append('select * from counted unpivot include nulls (n for measure_part in (' ~ (quoted | join(', ')) ~ '))') %}
         {%- endif %}
         {%- for m in per_person %}
         "people|{{ m.measure_code }}" as (
@@ -339,8 +339,11 @@
                 long.period_month,
                 {% for g in grain %}long.{{ g }},
                 {% endfor -%}
-                sum(long.n) filter (where split_part(long.measure_part, '|', 2) = 'n')::bigint
-                    as event_count,
+                -- NULL (a sum that is no data) in any part makes the whole no data
+                (case
+                    when count(*) filter (where split_part(long.measure_part, '|', 2) = 'n' and long.n is null) = 0
+                        then sum(long.n) filter (where split_part(long.measure_part, '|', 2) = 'n')
+                end)::bigint as event_count,
                 sum(long.n) filter (where split_part(long.measure_part, '|', 2) = 'd')::bigint
                     as denominator_count
             from long
