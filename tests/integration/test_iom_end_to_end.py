@@ -248,7 +248,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as mp:
         build_env(mp, data, KEY)
         assert build.main([]) == 0
-    return data, people, never, convictions
+        yield data, people, never, convictions
 
 
 def _counted(people: list[Offender], convictions: list[tuple], q: int) -> tuple[list, list]:
@@ -405,3 +405,35 @@ def test_no_raw_offender_reference_in_the_warehouse_or_the_serving_file(built):
             con.close()
         body = path.read_bytes()
         assert not [r for r in raw if r.encode() in body], path.name
+
+
+def test_a_bad_conviction_file_is_rejected_and_the_published_figures_stay(built):
+    """A restated June 2011 convictions file with an offence code the classification does not
+    have: the build fails naming the file, row and column, the file is quarantined, nothing
+    of it is loaded and the published IOM figures do not change."""
+    data = built[0]
+
+    def iom_figures() -> dict:
+        card = published_scorecard(data, CSP, "measure_code LIKE 'iom%'")
+        return {k: (r["count"], r["denominator"], r["value"]) for k, r in card.items()}
+
+    before = iom_figures()
+    landing = data / "landing" / "iom_convictions"
+    lines = (landing / f"2011-06-{SLUG}-iom-convictions.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[3].split(",")
+    cells[header.index("offence_code")] = "99Z"
+    lines[3] = ",".join(cells)
+    bad = landing / f"2011-06-{SLUG}-iom-convictions.restated-1.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    assert build.main([]) == 1
+    report = data / "quarantine" / "iom_convictions" / f"{bad.name}.error.txt"
+    text = report.read_text(encoding="utf-8")
+    assert f"{bad.name}, row 4, column 'offence_code'" in text
+    assert "99Z" in text
+    assert not bad.exists()
+    assert iom_figures() == before and before[("iom_reoffending_change", "2011-06")][:2] == (
+        50,
+        105,
+    )
