@@ -721,12 +721,18 @@ def write_iom(ctx: Context, csp: DemoCsp) -> None:
             }
         )
         ctx.write_csv(IOM_COHORT, _name(f"{fy}-Q{q}", csp, IOM_COHORT), frame, ms)
-    # convictions: ~0.15 a month per offender on (or just off) the scheme
+    # convictions: persistent offenders are selected for their offending, ~0.25 a month in
+    # the year before selection, which the scheme brings down to ~0.15 while on it (or just
+    # off it): so the change in reoffending has a year before to compare with
     for month in ctx.months:
         ms_, me = month_start(month), month_end(month)
-        active = np.flatnonzero((sel <= me) & (removed + 90 >= ms_))
-        n = rng.poisson(0.15 * len(active)) if len(active) else 0
-        who = ids[rng.choice(active, size=n)] if n else np.array([], dtype=str)
+        before = (sel - 365 <= me) & (sel > me)
+        on = (sel <= me) & (removed + 90 >= ms_)
+        rate = np.where(before, 0.25, np.where(on, 0.15, 0.0))
+        active = np.flatnonzero(rate > 0)
+        n = rng.poisson(rate.sum()) if len(active) else 0
+        p = rate[active] / rate[active].sum() if len(active) else None
+        who = ids[rng.choice(active, size=n, p=p)] if n else np.array([], dtype=str)
         frame = pd.DataFrame(
             {
                 "conviction_ref": [

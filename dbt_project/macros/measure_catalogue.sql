@@ -10,7 +10,7 @@
                        area and period (police_crime|police_street: the record-level extract where
                        the force sent it, else the published data.police.uk categories);
                        'a+b': needs all of them (a cohort and its convictions)
-      numerator_rule   a SQL condition on the source's events (count, ytd_proportion,
+      numerator_rule   a SQL condition on the source's events (count, stock, ytd_proportion,
                        distinct_ytd, repeat_people, change, ytd_change), the expression summed
                        (sum), or the measure codes it combines, '|'-separated (sum_of)
       denominator_rule a SQL condition on the same events (ytd_proportion: the proportion's
@@ -34,6 +34,8 @@
     {{ return({
         'count': {'events': true, 'implemented': true,
             'words': 'events in the period that meet numerator_rule'},
+        'stock': {'events': true, 'implemented': true,
+            'words': 'events meeting numerator_rule at the period end (a level, not a flow): its year to date is its level at the latest period, never a sum of levels'},
         'ytd_proportion': {'events': true, 'implemented': true,
             'words': '100 x events meeting numerator_rule / events meeting denominator_rule, both from 1 April to the period end'},
         'distinct_ytd': {'events': true, 'implemented': true,
@@ -243,7 +245,7 @@
         is no data (event_count NULL) when the expression is NULL for any of them. The YTD sums of a proportion
         are the scorecard's. -#}
     {%- set with_denominator = measure_methods_with_denominator() -%}
-    {%- set per_event = measures | selectattr('method', 'in', ['count', 'sum'] + with_denominator) | list -%}
+    {%- set per_event = measures | selectattr('method', 'in', ['count', 'stock', 'sum'] + with_denominator) | list -%}
     {%- set needs_all = [] -%}
     {%- for m in measures if '+' in (m.source or '') -%}{%- do needs_all.append(m) -%}{%- endfor -%}
     {%- set per_person = measures | selectattr('method', 'equalto', 'repeat_people') | list -%}

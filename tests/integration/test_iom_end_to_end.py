@@ -280,6 +280,8 @@ def test_cohort_size_at_each_quarters_end(built):
         assert on == ON_SCHEME[q]
         row = card[("iom_cohort_size", _quarter_month(q))]
         assert row["count"] == on, q
+        # a level: its year to date is the level now (seed 000's YTD column: 110), not a sum
+        assert row["ytd_count"] == on, q
         assert row["period_type"] == "quarter" and row["source"] == "iom_cohort"
 
 

@@ -41,15 +41,18 @@ definitions as (
 ),
 
 -- A figure of a whole financial year (period_type financial_year, e.g. NDTMS's reporting
--- years) is its own year to date; a monthly figure's year to date sums April to its month,
--- a quarterly one the year's quarters to its quarter.
+-- years) is its own year to date, and so is a level (method stock: the IOM cohort at the
+-- quarter's end; seed 000's YTD column gives the latest level, never a sum of levels); a
+-- monthly figure's year to date sums April to its month, a quarterly one the year's
+-- quarters to its quarter.
 with_ytd as (
 
     select
         monthly.*,
         {%- for column, ytd in [('measure_count', 'ytd_count'), ('denominator_count', 'ytd_denominator_count')] %}
         case
-            when measures.period_type = 'financial_year' then monthly.{{ column }}
+            when measures.period_type = 'financial_year' or measures.method = 'stock'
+                then monthly.{{ column }}
             when measures.period_type = 'quarter'
                 then {{ ytd_complete('monthly.' ~ column, 'monthly.measure_code, monthly.area_type, monthly.area_code', 'monthly.period_month', 3) }}
             else {{ ytd_complete('monthly.' ~ column, 'monthly.measure_code, monthly.area_type, monthly.area_code', 'monthly.period_month') }}
