@@ -11,9 +11,9 @@ from __future__ import annotations
 from assets_format import Dashboard
 from catalogue import Measure
 
-from dashboards import asb_fire, crime, domestic_abuse, drugs_alcohol, overview
+from dashboards import asb_fire, crime, domestic_abuse, drugs_alcohol, overview, reoffending
 
-DASHBOARDS = (overview, crime, domestic_abuse, asb_fire, drugs_alcohol)
+DASHBOARDS = (overview, crime, domestic_abuse, asb_fire, drugs_alcohol, reoffending)
 
 
 def build_dashboards(measures: list[Measure]) -> list[Dashboard]:

@@ -3,7 +3,8 @@
 `scorecard` (the published dbt model), `scorecard_fy_compare` (its two latest financial
 years by month of the FY), `crime_by_lsoa` (serving table crime_by_lsoa_month), the
 domestic abuse marts `marac_cases_by_agency` and `repeat_flag_agreement`, the council ASB
-mart `asb_reports_by_category`, and the marts about the figures themselves:
+mart `asb_reports_by_category`, probation's criminogenic needs `probation_needs`, and the
+marts about the figures themselves:
 `restatements` (figures changed after they were first published) and `source_status`
 (is each partner's data up to date).
 The columns of a published dbt model, their types and descriptions come from its
@@ -78,6 +79,20 @@ VERBOSE = {
     "is_overdue": "Overdue",
     "days_late": "Days late",
     "status": "Status",
+    "team": "Team",
+    "event_type": "Assessment",
+    "need_section": "OASys section",
+    "need_section_name": "Need",
+    "assessments": "Assessments",
+    "with_need": "With the need",
+    "need_pct": "With the need %",
+    "need_ci_lower": "95% CI lower",
+    "need_ci_upper": "95% CI upper",
+    "ytd_assessments": "Assessments from 1 April",
+    "ytd_with_need": "With the need from 1 April",
+    "ytd_need_pct": "With the need from 1 April %",
+    "ytd_need_ci_lower": "95% CI lower (from 1 April)",
+    "ytd_need_ci_upper": "95% CI upper (from 1 April)",
 }
 
 ARROW_SQL = (
@@ -288,6 +303,83 @@ def asb_datasets() -> list[dict[str, Any]]:
     ]
 
 
+#: The figure of the latest month of the rows aggregated: with the financial year filtered,
+#: its figure from 1 April to the latest month (a NULL is kept, never an older month's).
+LATEST_SQL = "arg_max_null({}, period_month)"
+
+
+def reoffending_datasets() -> list[dict[str, Any]]:
+    """Probation's criminogenic needs: per CSP, team, assessment type, OASys section and
+    month. The metrics take the mart's own figures from 1 April (count, share and its
+    Wilson interval) at the latest month of the rows, so that a chart filtered to one
+    financial year shows that year to date and nothing is summed across months."""
+    return [
+        mart_dataset(
+            "probation_needs",
+            [
+                MONTH_LABEL,
+                col(
+                    "need_section_label",
+                    "VARCHAR",
+                    expression="printf('%d %s', need_section, need_section_name)",
+                    verbose="OASys section",
+                    description="The OASys section with its number, e.g. '3 Accommodation' "
+                    "(sorts in section order).",
+                ),
+                col(
+                    "event_type_label",
+                    "VARCHAR",
+                    expression=(
+                        "CASE event_type WHEN 'initial' THEN 'Initial' "
+                        "WHEN 'termination' THEN 'Termination' ELSE event_type END"
+                    ),
+                    verbose="Assessment",
+                    description="'Initial' (at the start of an order or licence) or "
+                    "'Termination' (at its end).",
+                ),
+            ],
+            [
+                metric(
+                    "assessments_fytd",
+                    LATEST_SQL.format("ytd_assessments"),
+                    "Assessments from 1 April",
+                    ",d",
+                    "Assessments of the type the team made from 1 April to the latest month.",
+                ),
+                metric(
+                    "with_need_fytd",
+                    LATEST_SQL.format("ytd_with_need"),
+                    "With the need from 1 April",
+                    ",d",
+                    "Of them, those that found a need in the section.",
+                ),
+                metric(
+                    "need_share_fytd",
+                    LATEST_SQL.format("ytd_need_pct"),
+                    "With the need from 1 April %",
+                    ",.1f",
+                    "The share of the assessments that found the need, from 1 April to the "
+                    "latest month, in %; blank when the team made none.",
+                ),
+                metric(
+                    "need_ci_lower_fytd",
+                    LATEST_SQL.format("ytd_need_ci_lower"),
+                    "95% CI lower (from 1 April)",
+                    ",.1f",
+                    "Lower bound of the share's 95% Wilson score interval, %.",
+                ),
+                metric(
+                    "need_ci_upper_fytd",
+                    LATEST_SQL.format("ytd_need_ci_upper"),
+                    "95% CI upper (from 1 April)",
+                    ",.1f",
+                    "Upper bound of the share's 95% Wilson score interval, %.",
+                ),
+            ],
+        )
+    ]
+
+
 def figure_datasets() -> list[dict[str, Any]]:
     """About the figures: the published figures that changed (`restatements`) and
     whether each partner's data is up to date (`source_status`)."""
@@ -468,5 +560,6 @@ def build_datasets() -> list[dict[str, Any]]:
         lsoa,
         *domestic_abuse_datasets(),
         *asb_datasets(),
+        *reoffending_datasets(),
         *figure_datasets(),
     ]

@@ -3,8 +3,9 @@
 The session builds its data folder with the real pipeline: demo extracts for two full
 financial years (``demo.generate``: every source the demo writes, among them the police
 crime and street files, the domestic abuse incidents and MARAC cases files, the council
-ASB reports, the fire incidents, the treatment provider's episode snapshots and probation's
-court order snapshots, which the build must load without a rejection) into
+ASB reports, the fire incidents, the treatment provider's episode snapshots, probation's
+court order snapshots and assessments, and the IOM cohort and its convictions, which the
+build must load without a rejection) into
 ``<data>/landing``, then ``python -m orchestration.build`` (ingest, dbt build, publish)
 writes ``<data>/warehouse.duckdb`` (the working file with the raw tables a dashboard user
 must never reach) and publishes ``<data>/serving.duckdb``. It builds twice, as partners
@@ -66,6 +67,7 @@ DASHBOARDS = {
     "Domestic abuse and MARAC",
     "ASB and fire",
     "Drugs and alcohol",
+    "Reoffending and IOM",
 }
 # Two full financial years, so every this-FY-against-last-FY chart has both lines.
 DEMO_START, DEMO_END = "2024-04", "2026-03"
@@ -79,6 +81,9 @@ LOADED_SOURCES = (
     "fire_incidents",
     "treatment_episodes",
     "court_orders",
+    "probation_events",
+    "iom_cohort",
+    "iom_convictions",
 )
 #: The status day of the session's builds (CSP_AS_OF): Medway's council ASB return for
 #: February 2026 (its last is January's) was due on 4 April 2026, 35 days after the month;

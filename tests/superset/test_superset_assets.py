@@ -411,6 +411,95 @@ def test_a_completion_rate_shows_the_definition_it_was_counted_under():
         assert f"*{r['measure_name']}*, from {day.day} {day:%B %Y}" in text
 
 
+REO = "reoffending"
+IOM_TABLE = "IOM scorecard by quarter"
+
+
+def test_reoffending_charts_are_the_catalogues_measures():
+    """The IOM table reads the domain's quarterly measures (cohort size, the change and
+    its year to date, the cost), the cohort line the quarterly counts, the orders chart
+    the court orders' measures, each list the catalogue's in report order; the needs
+    charts read probation_needs, each one assessment type (never the two added), the
+    table keeping them apart; every chart at CSP level."""
+    rows = current_rows(catalogue())
+    quarterly = [r for r in rows if r["domain"] == "reoffending" and r["period_type"] == "quarter"]
+    orders = [
+        r["measure_code"]
+        for r in rows
+        if r["domain"] == "reoffending" and r["source"] == "court_orders"
+    ]
+    methods = {
+        r["method"]: r["measure_code"]
+        for r in quarterly
+        if r["method"] in ("change", "ytd_change", "sum")
+    }
+    counts = [r["measure_code"] for r in quarterly if r["unit"] == "count"]
+    (cohort,) = [r["measure_code"] for r in quarterly if r["source"] == "iom_cohort"]
+    assert len(counts) == 2 and set(methods) == {"change", "ytd_change", "sum"} and orders
+    charts = {c["slice_name"]: c for c in dashboard_charts(REO)}
+    assert all(equal_filter(c, "area_type") == "csp" for c in charts.values())
+    table = charts[IOM_TABLE]
+    assert measure_codes(table) == [
+        cohort,
+        methods["change"],
+        methods["ytd_change"],
+        methods["sum"],
+    ]
+    sql = {m["label"]: m["sqlExpression"] for m in table["params"]["metrics"]}
+    (query,) = json.loads(table["query_context"])["queries"]
+    assert [m["label"] for m in query["metrics"]] == list(sql)
+    assert list(sql) == [
+        "Number on scheme",
+        "Convictions this FY in quarter",
+        "Convictions last FY in quarter",
+        "Change % (quarter)",
+        "Convictions this FY from 1 April",
+        "Convictions last FY, same quarters",
+        "Change % (from 1 April)",
+        "Total cost of offending (2015/16 prices)",
+    ]
+    assert f"'{cohort}' THEN count" in sql["Number on scheme"]
+    assert f"'{methods['change']}' THEN value" in sql["Change % (quarter)"]
+    assert f"'{methods['change']}' THEN denominator" in sql["Convictions last FY in quarter"]
+    assert f"'{methods['ytd_change']}' THEN value" in sql["Change % (from 1 April)"]
+    cost = sql["Total cost of offending (2015/16 prices)"]
+    assert f"'{methods['sum']}' THEN count" in cost and "'No data'" in cost  # never 0
+    assert table["params"]["groupby"][0] == "area_name"  # a CSP's quarter, never two CSPs'
+    line = charts["IOM cohort and its convictions by quarter"]
+    assert measure_codes(line) == counts
+    assert measure_codes(charts["DRR and ATR outcomes by month"]) == orders
+    needs = [c for c in charts.values() if c["params"]["datasource"] == "__probation_needs__"]
+    assert len(needs) == 3
+    heatmaps = [c for c in needs if c["viz_type"] == "heatmap_v2"]
+    assert sorted(equal_filter(c, "event_type") for c in heatmaps) == ["initial", "termination"]
+    assert all(c["params"]["metric"] == "need_share_fytd" for c in heatmaps)
+    (pivot,) = [c for c in needs if c["viz_type"] == "pivot_table_v2"]
+    assert pivot["params"]["groupbyRows"][0] == "event_type_label"
+    (ds,) = [d for d in load("datasets") if d["table_name"] == "probation_needs"]
+    metrics = {m["metric_name"]: m["expression"] for m in ds["metrics"]}
+    assert metrics["need_share_fytd"] == "arg_max_null(ytd_need_pct, period_month)"
+    # the FY filter leaves the cohort line alone (every quarter), narrows the rest
+    dash = dashboard(REO)
+    filters = {f["name"]: f for f in dash["metadata"]["native_filter_configuration"]}
+    assert set(filters) == {"CSP", "Financial year"}
+    ids = {
+        v["meta"]["sliceName"]: v["meta"]["chartId"]
+        for v in dash["position"].values()
+        if isinstance(v, dict) and v.get("type") == "CHART"
+    }
+    fy_scope = filters["Financial year"]["chartsInScope"]
+    assert ids["IOM cohort and its convictions by quarter"] not in fy_scope
+    assert {ids[n] for n in ids if n != "IOM cohort and its convictions by quarter"} <= set(
+        fy_scope
+    )
+    assert set(filters["CSP"]["chartsInScope"]) == set(ids.values())
+    (notes,) = [
+        v for v in dash["position"].values() if isinstance(v, dict) and v.get("type") == "MARKDOWN"
+    ]
+    text = notes["meta"]["code"]
+    assert "2015/16 prices" in text and "Heeks et al. 2018" in text and "No data" in text
+
+
 def test_the_overview_shows_the_data_status_first_overdue_first():
     """The overview's first row is the Data status table of source_status, overdue sources
     first; the year and month filters leave it alone (it is always the latest)."""

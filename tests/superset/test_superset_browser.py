@@ -170,6 +170,11 @@ def test_manager_sees_every_dashboard_render(
             for m in read():
                 if m.domain == "substance_misuse" and m.valid_from is not None:
                     assert f"(from {m.valid_from.day} {m.valid_from:%B %Y})" in text
+        if dash["slug"] == "reoffending":
+            # the IOM table by quarter, the cost's price base, the needs apart by type
+            assert n_markdown == 1 and "2015/16 prices" in text and "Heeks et al. 2018" in text
+            assert "Q1 " in text and "Number on scheme" in text
+            assert "Initial" in text and "Termination" in text
         if dash["slug"] == "community-safety-overview":
             assert "Data status" in text and "Up to date" in text
         slug = dash["slug"] or str(dash["id"])

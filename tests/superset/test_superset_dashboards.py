@@ -117,6 +117,7 @@ def test_every_dataset_is_restricted_per_csp(admin):
         "marac_cases_by_agency",
         "repeat_flag_agreement",
         "asb_reports_by_category",
+        "probation_needs",
         "restatements",
         "source_status",
     } <= set(datasets)
@@ -580,6 +581,108 @@ def test_a_completion_rate_is_shown_with_its_definition(superset_server, dashboa
             and r["Definition"] == definition_label(2, m.valid_from)
         ]
         assert now["denominator_definition"] == m.denominator_definition
+
+
+REO = "Reoffending and IOM"
+IOM_TABLE = "IOM scorecard by quarter"
+NEEDS_INITIAL = "Criminogenic needs at initial assessment from 1 April (% with the need)"
+NEEDS_TERMINATION = "Criminogenic needs at termination from 1 April (% with the need)"
+
+
+def quarter_label(period_month: dt.date, financial_year: str) -> str:
+    """The IOM table's quarter: 'Q1 2025/26 (Apr-Jun)' for the quarter ending in June."""
+    first = dt.date(
+        period_month.year - (period_month.month < 3), (period_month.month - 3) % 12 + 1, 1
+    )
+    return (
+        f"Q{(period_month.month - 4) % 12 // 3 + 1} {financial_year} ({first:%b}-{period_month:%b})"
+    )
+
+
+def test_the_iom_table_is_the_scorecards_quarterly_figures(superset_server, dashboard_charts):
+    """Through the saved IOM table, each manager's quarters: the number on the scheme, the
+    convictions this FY and last, the change % for the quarter and from 1 April are the
+    scorecard's figures of the catalogue's quarterly IOM measures for their CSP and
+    quarter; the cost is "No data" where the scorecard's is NULL, never 0."""
+    serving = superset_server.serving_path
+    quarterly = [m for m in in_domain(read(), "reoffending") if m.period_type == "quarter"]
+    (cohort,) = [m for m in quarterly if m.source == "iom_cohort"]
+    (change,) = [m for m in quarterly if m.method == "change"]
+    (ytd,) = [m for m in quarterly if m.method == "ytd_change"]
+    (cost,) = [m for m in quarterly if m.method == "sum"]
+    table = named_chart(dashboard_charts, REO, IOM_TABLE)
+    for user, code, name in (
+        ("mk_manager", MK, "Milton Keynes"),
+        ("medway_manager", MEDWAY, "Medway"),
+    ):
+        client = superset_server.client(user)
+        rows = {r["Quarter"]: r for r in chart_data(client, table["id"])["data"]}
+        figures: dict[str, dict[str, tuple]] = {}
+        for r in serving_rows(
+            serving,
+            "SELECT measure_code, period_month, financial_year, count, denominator, value "
+            "FROM main.scorecard WHERE area_type = 'csp' AND area_code = $area "
+            "AND period_type = 'quarter' AND measure_code IN (SELECT unnest($codes))",
+            area=code,
+            codes=[m.measure_code for m in (cohort, change, ytd, cost)],
+        ):
+            quarter = quarter_label(r["period_month"], r["financial_year"])
+            figures.setdefault(quarter, {})[r["measure_code"]] = (
+                r["count"],
+                r["denominator"],
+                r["value"],
+            )
+        assert figures and set(rows) == set(figures), user
+        assert {r["area_name"] for r in rows.values()} == {name}
+        changes = 0
+        for quarter, f in figures.items():
+            r = rows[quarter]
+            assert r["Number on scheme"] == f[cohort.measure_code][0], quarter
+            count, denominator, value = f[change.measure_code]
+            assert (r["Convictions this FY in quarter"], r["Convictions last FY in quarter"]) == (
+                count,
+                denominator,
+            ), quarter
+            if value is None:
+                assert r["Change % (quarter)"] is None, quarter
+            else:
+                assert r["Change % (quarter)"] == pytest.approx(value), quarter
+                changes += 1
+            count, denominator, value = f[ytd.measure_code]
+            assert r["Convictions this FY from 1 April"] == count
+            assert r["Convictions last FY, same quarters"] == denominator
+            assert r["Change % (from 1 April)"] == pytest.approx(value), quarter
+            pounds = f[cost.measure_code][0]
+            shown = r["Total cost of offending (2015/16 prices)"]
+            assert shown == ("No data" if pounds is None else f"£{pounds:,}"), quarter
+        assert changes >= 4, (user, changes)  # a year after the first, every quarter compares
+
+
+def test_the_needs_heat_maps_are_the_marts_shares_from_1_april(superset_server, dashboard_charts):
+    """Through the saved heat maps, the Milton Keynes manager's share of each team's initial
+    (and, apart, termination) assessments with a need in each OASys section is
+    probation_needs' share from 1 April at its latest month, for Milton Keynes only."""
+    serving = superset_server.serving_path
+    mk = superset_server.client("mk_manager")
+    for name, event_type in ((NEEDS_INITIAL, "initial"), (NEEDS_TERMINATION, "termination")):
+        rows = chart_data(mk, named_chart(dashboard_charts, REO, name)["id"])["data"]
+        got = {(r["team"], r["need_section_label"]): r["need_share_fytd"] for r in rows}
+        expected = {
+            (r["team"], f"{r['need_section']} {r['need_section_name']}"): r["ytd_need_pct"]
+            for r in serving_rows(
+                serving,
+                "SELECT team, need_section, need_section_name, ytd_need_pct "
+                "FROM main.probation_needs WHERE area_code = $area AND event_type = $type "
+                "AND period_month = (SELECT max(period_month) FROM main.probation_needs "
+                "WHERE area_code = $area)",
+                area=MK,
+                type=event_type,
+            )
+        }
+        assert expected and got.keys() == expected.keys(), name
+        assert len({section for _, section in got}) == 10
+        for key, share in expected.items():
+            assert got[key] == pytest.approx(share) if share is not None else got[key] is None
 
 
 def all_crime_two_fys(serving, area_code: str | None = None) -> int:
