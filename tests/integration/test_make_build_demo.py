@@ -320,3 +320,106 @@ def test_make_build_publishes_every_measure_for_both_demo_csps(tmp_path, repo_ro
         for code in ("ndtms_adults_in_treatment", "ndtms_adult_successful_completions"):
             got = {y: c for a, m, y, c in ndtms if a == area and m == code}
             assert set(got) == years and all(c and c % 5 == 0 for c in got.values()), got
+
+    # IOM (issue 11): every quarter of both CSPs, counted here from the demo's files by the
+    # catalogue's definitions: the cohort on the scheme at the quarter's end (from the
+    # newest snapshot of its year), its convictions in the quarter and the same offenders'
+    # in the same quarter a year before, and their cost with the seed's unit costs
+    iom = _iom_direct(data / "landing")
+    con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
+    try:
+        card = {
+            (a, m, p): (c, d, v)
+            for a, m, p, c, d, v in con.execute(
+                'SELECT area_code, measure_code, period_month, "count", denominator, value '
+                "FROM main.scorecard WHERE measure_code LIKE 'iom%'"
+            ).fetchall()
+        }
+        needs = con.execute(
+            "SELECT team, event_type, need_section, assessments, with_need "
+            "FROM main.probation_needs WHERE area_code = ? AND period_month = ?",
+            [DEMO_CSPS[0], date(2025, 6, 1)],
+        ).fetchall()
+    finally:
+        con.close()
+    quarters = [m for m in _months(FIRST, LAST) if m.month in (3, 6, 9, 12)]
+    csps = {a for a, _ in iom}  # the demo's every CSP, the two above among them
+    assert set(DEMO_CSPS) <= csps
+    assert set(iom) == {(a, q) for a in csps for q in quarters}
+    for (area, quarter), (size, this, last, cost) in iom.items():
+        assert card[(area, "iom_cohort_size", quarter)][0] == size > 20, (area, quarter)
+        assert card[(area, "iom_convictions", quarter)][0] == this, (area, quarter)
+        change = card[(area, "iom_reoffending_change", quarter)]
+        assert change[:2] == (this, last), (area, quarter)
+        if last:
+            assert change[2] == pytest.approx((this - last) / last * 100)
+        assert card[(area, "iom_cost_of_offending", quarter)][0] == cost, (area, quarter)
+    # a year before their selection to compare with from the second year on
+    assert all(v[2] for (a, q), v in iom.items() if q >= date(2024, 4, 1))
+    # criminogenic needs: the Milton Keynes teams' June 2025 assessments, counted directly
+    direct_needs: dict[tuple[str, str, int], list[int]] = {}
+    (needs_file,) = (data / "landing" / "probation_events").glob("2025-06-milton-keynes-*.csv")
+    with needs_file.open(newline="", encoding="utf-8-sig") as f:
+        for r in csv.DictReader(f):
+            for s in range(3, 13):
+                n = direct_needs.setdefault((r["team"], r["event_type"], s), [0, 0])
+                n[0] += 1
+                n[1] += r[f"need_section_{s}"] == "Y"
+    got_needs = {(t, e, s): [n, k] for t, e, s, n, k in needs if n}
+    assert got_needs == direct_needs and len(direct_needs) >= 50
+
+
+def _iom_direct(landing: Path) -> dict[tuple[str, date], tuple]:
+    """(CSP, quarter's last month) -> (cohort size, convictions in the quarter, the same
+    offenders' in the same quarter last FY (None before the files begin), cost (None while a
+    counted conviction's category has no figures)), from the demo's files."""
+    repo = Path(__file__).resolve().parents[2]
+    items: dict[str, list[str]] = {}
+    with (repo / "seeds/cost_of_crime.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            items.setdefault(r["cost_group"], []).append(r["unit_cost_gbp"])
+    costs = {g: (sum(int(v) for v in vs) if all(vs) else None) for g, vs in items.items()}
+    with (repo / "seeds/offence_classification.csv").open(encoding="utf-8") as f:
+        groups = {r["offence_code"]: r["cost_of_crime_group"] for r in csv.DictReader(f)}
+    newest: dict[tuple[str, int], tuple[str, list[dict]]] = {}
+    for path in (landing / "iom_cohort").glob("*.csv"):
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+        csp, month = rows[0]["csp_code"], rows[0]["extract_month"]
+        fy = int(month[:4]) - (int(month[5:7]) < 4)
+        if (csp, fy) not in newest or newest[(csp, fy)][0] < month:
+            newest[(csp, fy)] = (month, rows)
+    convictions: list[dict] = []
+    for path in (landing / "iom_convictions").glob("*.csv"):
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            convictions += list(csv.DictReader(f))
+    first = min(c["conviction_date"] for c in convictions)
+    out: dict[tuple[str, date], tuple] = {}
+    for (csp, fy), (month, rows) in newest.items():
+        for q in range(4):
+            end_month = date(fy + (q == 3), (4 + 3 * q + 2 - 1) % 12 + 1, 1)
+            if end_month.strftime("%Y-%m") > month:
+                break
+            start = date(end_month.year - (end_month.month < 3), (end_month.month - 3) % 12 + 1, 1)
+            end = date(end_month.year + end_month.month // 12, end_month.month % 12 + 1, 1)
+            qs, qe = start.isoformat(), date.fromordinal(end.toordinal() - 1).isoformat()
+            ls, le = f"{int(qs[:4]) - 1}{qs[4:]}", f"{int(qe[:4]) - 1}{qe[4:]}"
+            cohort = {
+                r["offender_ref"]
+                for r in rows
+                if r["selected_date"] <= qe and (not r["removed_date"] or r["removed_date"] > qe)
+            }
+            mine = [c for c in convictions if c["csp_code"] == csp and c["offender_ref"] in cohort]
+            this = [c for c in mine if qs <= c["conviction_date"] <= qe]
+            last = [c for c in mine if ls <= c["conviction_date"] <= le]
+            parts = [
+                costs[groups[c["offence_code"]]] if groups[c["offence_code"]] else 0 for c in this
+            ]
+            cost = None if any(p is None for p in parts) else sum(parts)
+            out[(csp, end_month)] = (
+                len(cohort),
+                len(this),
+                len(last) if ls >= first[:8] + "01" else None,
+                cost,
+            )
+    return out
