@@ -349,14 +349,14 @@ def reoffending_datasets() -> list[dict[str, Any]]:
                 metric(
                     "with_need_fytd",
                     LATEST_SQL.format("ytd_with_need"),
-                    "With the need from 1 April",
+                    "With the need",
                     ",d",
-                    "Of them, those that found a need in the section.",
+                    "Of the assessments from 1 April, those that found a need in the section.",
                 ),
                 metric(
                     "need_share_fytd",
                     LATEST_SQL.format("ytd_need_pct"),
-                    "With the need from 1 April %",
+                    "% with the need",
                     ",.1f",
                     "The share of the assessments that found the need, from 1 April to the "
                     "latest month, in %; blank when the team made none.",

@@ -212,8 +212,10 @@ def needs_heatmap(name: str, event_type: str, description: str) -> Chart:
         "linear_color_scheme": "oranges",
         "xscale_interval": 1,
         "yscale_interval": 1,
-        "left_margin": "auto",
-        "bottom_margin": "auto",
+        # from the chart's edge to the axis labels ("auto" centres the grid and cuts the
+        # long section names off)
+        "left_margin": 20,
+        "bottom_margin": 20,
         "value_bounds": [0, 100],
         "y_axis_format": ",.1f",
         "x_axis_time_format": "smart_date",
@@ -236,8 +238,9 @@ def needs_heatmap(name: str, event_type: str, description: str) -> Chart:
 
 
 def needs_table() -> Chart:
-    """Counts and % by type, team and section: the report's criminogenic needs table."""
-    metrics = ["assessments_fytd", "with_need_fytd", "need_share_fytd"]
+    """Counts and % by type, team and section: the report's criminogenic needs table, the
+    count and the share side by side under each section."""
+    metrics = ["with_need_fytd", "need_share_fytd"]
     chart = pivot(
         NEEDS_TABLE,
         NEEDS,
@@ -246,11 +249,13 @@ def needs_table() -> Chart:
         metrics[0],
         csp_only(),
         "For each assessment type (initial and termination apart) and team, and each OASys "
-        "section: the assessments made from 1 April, those that found the need and the "
-        "share in %. A blank share: the team made no assessment of the type.",
+        "section: the assessments from 1 April that found the need, and their share of "
+        "the team's assessments of the type in %. A blank share: the team made none.",
     )
     # One value per cell; "Maximum" leaves a blank share blank (a sum would show 0).
-    chart.params.update(metrics=metrics, metricsLayout="ROWS", aggregateFunction="Maximum")
+    chart.params.update(
+        metrics=metrics, metricsLayout="COLUMNS", combineMetric=True, aggregateFunction="Maximum"
+    )
     chart.query.update(metrics=metrics)
     return chart
 
