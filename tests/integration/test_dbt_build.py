@@ -31,6 +31,7 @@ REFERENCE_SEEDS = (
     "measures.csv",
     "planned_sources.csv",
     "offence_classification.csv",
+    "cost_of_crime.csv",
     "police_uk_crime_types.csv",
     "forces.csv",
 )
