@@ -114,6 +114,12 @@ def _warehouse(
         "'online' AS channel, 4::BIGINT AS reports"
     )
     con.execute(
+        "CREATE OR REPLACE TABLE main_marts.probation_needs AS SELECT 'csp' AS area_type, "
+        "'E22000307' AS area_code, 'Milton Keynes' AS team, 'initial' AS event_type, "
+        "3 AS need_section, DATE '2024-01-01' AS period_month, 47::BIGINT AS assessments, "
+        "11::BIGINT AS with_need"
+    )
+    con.execute(
         "CREATE OR REPLACE TABLE main_marts.restatements AS SELECT 'asb_council' AS measure_code, "
         "'csp' AS area_type, 'E22000307' AS area_code, DATE '2024-01-01' AS period_month, "
         "4::BIGINT AS count_before, 5::BIGINT AS count_after, "
@@ -164,6 +170,7 @@ def test_publish_copies_aggregates_only(tmp_path: Path):
         "marac_cases_by_agency": 1,
         "repeat_flag_agreement": 1,
         "asb_reports_by_category": 1,
+        "probation_needs": 1,
         "restatements": 1,
         "source_status": 1,
     }
