@@ -275,6 +275,9 @@ def test_make_build_publishes_every_measure_for_both_demo_csps(tmp_path, repo_ro
         "treatment_episodes",
         "court_orders",
         "ndtms_viewit",
+        "probation_events",
+        "iom_cohort",
+        "iom_convictions",
     }
 
     # treatment and court orders: every measure, both CSPs, every month of the demo
