@@ -15,6 +15,19 @@
 {%- endmacro %}
 
 
+{% macro latest_snapshot_files(relation) -%}
+    {#- The newest snapshot of each CSP and financial year, one row each (csp_code,
+        snapshot_month, loaded_at, source_file: the file loaded last for it). -#}
+    select
+        csp_code,
+        snapshot_month,
+        max(loaded_at) as loaded_at,
+        arg_max(source_file, loaded_at) as source_file
+    from ({{ latest_snapshots(relation) }})
+    group by csp_code, snapshot_month
+{%- endmacro %}
+
+
 {% macro snapshot_coverage(relation, source) -%}
     {#- The months the newest snapshot of each CSP and financial year covers: one row per CSP
         and month from 1 April to the snapshot's month (source, csp_code, period_month,
@@ -28,15 +41,7 @@
         snapshot_month,
         loaded_at,
         source_file
-    from (
-        select
-            csp_code,
-            snapshot_month,
-            max(loaded_at) as loaded_at,
-            arg_max(source_file, loaded_at) as source_file
-        from ({{ latest_snapshots(relation) }})
-        group by csp_code, snapshot_month
-    )
+    from ({{ latest_snapshot_files(relation) }})
 {%- endmacro %}
 
 
@@ -53,13 +58,5 @@
         snapshot_month,
         loaded_at,
         source_file
-    from (
-        select
-            csp_code,
-            snapshot_month,
-            max(loaded_at) as loaded_at,
-            arg_max(source_file, loaded_at) as source_file
-        from ({{ latest_snapshots(relation) }})
-        group by csp_code, snapshot_month
-    )
+    from ({{ latest_snapshot_files(relation) }})
 {%- endmacro %}
