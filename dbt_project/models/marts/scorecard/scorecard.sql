@@ -1,296 +1,363 @@
--- The long-format scorecard: one row per measure × area × period (Fingertips' indicator
--- export plus the CSP columns). Counts come from each domain's monthly model; every other
--- figure is computed here with the macros of spec/measures.md, and the measure's name, order,
--- period type, unit and rate from the catalogue (dim_measure, i.e. seeds/measures.csv).
+-- The long-format scorecard: the figures of int_scorecard__values (one row per measure ×
+-- area × period) with their judgement: the projected outturn of a count, the target of the
+-- register (int_targets__register) and its baseline, the RAG status and the sentence behind
+-- it, and the 95% interval and significance of the change against last year. Every
+-- computation is a macro (macros/judgement.sql, macros/significance.sql, macros/measures.sql).
 with
 
-monthly as (
-
-    select * from {{ ref('int_scorecard__monthly') }}
-
-),
-
-measures as (
-
-    select * from {{ ref('dim_measure') }}
-
-),
-
-areas as (
-
-    select area_code, area_type, area_name from {{ ref('dim_area') }}
-
-),
-
-published as (
-
-    select * from {{ ref('int_scorecard__published') }}
-
-),
-
-population as (
-
-    select area_code, area_type, year, population, households from {{ ref('population') }}
-
-),
-
-definitions as (
-
-    select * from {{ ref('dim_measure_definition') }}
-
-),
-
--- A figure of a whole financial year (period_type financial_year, e.g. NDTMS's reporting
--- years) is its own year to date, and so is a level (method stock: the IOM cohort at the
--- quarter's end; seed 000's YTD column gives the latest level, never a sum of levels); a
--- monthly figure's year to date sums April to its month, a quarterly one the year's
--- quarters to its quarter.
-with_ytd as (
+scored as (
 
     select
-        monthly.*,
-        {%- for column, ytd in [('measure_count', 'ytd_count'), ('denominator_count', 'ytd_denominator_count')] %}
-        case
-            when measures.period_type = 'financial_year' or measures.method = 'stock'
-                then monthly.{{ column }}
-            when measures.period_type = 'quarter'
-                then {{ ytd_complete('monthly.' ~ column, 'monthly.measure_code, monthly.area_type, monthly.area_code', 'monthly.period_month', 3) }}
-            else {{ ytd_complete('monthly.' ~ column, 'monthly.measure_code, monthly.area_type, monthly.area_code', 'monthly.period_month') }}
-        end as {{ ytd }},
-        {%- endfor %}
-        -- the file loaded last among the FY's months to date: the one that made a YTD figure
-        arg_max(monthly.source_file, monthly.loaded_at) over (
-            partition by monthly.measure_code, monthly.area_type, monthly.area_code,
-                {{ fy_start_year('monthly.period_month') }}
-            order by monthly.period_month
-            rows between unbounded preceding and current row
-        ) as ytd_source_file
-    from monthly
-    inner join measures
-        on measures.measure_code = monthly.measure_code
+        *,
+        {{ fy_start_year('period_month') }} as fy_start_year,
+        {{ fy_month_number('period_month') }} as months_elapsed
+    from {{ ref('int_scorecard__values') }}
 
 ),
 
--- Rate denominator: the ONS mid-year estimate of the year the month's financial year starts
--- in (FY 2018/19, January 2019 included, uses mid-2018), as ONS's published crime rates do,
--- so a rate never jumps at January; a year outside the series takes the nearest year (the
--- earlier of two equally near), and denominator_year says which year was used.
-denominators as (
+register as (
+
+    select * from {{ ref('int_targets__register') }}
+
+),
+
+exact_intervals as (
+
+    select * from {{ ref('int_scorecard__change_intervals') }}
+
+),
+
+-- the figure each FY ended on (its March row): a count's year total (NULL unless every
+-- period of the year was in), otherwise the value (a proportion's rate for the year, a
+-- level, a change)
+outturns as (
 
     select
-        with_ytd.measure_code,
-        with_ytd.area_type,
-        with_ytd.area_code,
-        with_ytd.period_month,
-        case measures.rate_denominator
-            {%- for name, column in measure_rate_denominators().items() %}
-            when '{{ name }}' then population.{{ column }}
-            {%- endfor %}
-        end as denominator,
-        population.year as denominator_year
-    from with_ytd
-    inner join measures
-        on measures.measure_code = with_ytd.measure_code
-    inner join population
-        on population.area_code = with_ytd.area_code
-       and population.area_type = with_ytd.area_type
-    where measures.rate_denominator is not null
-      and measures.rate_per is not null
-    qualify row_number() over (
-        partition by with_ytd.measure_code, with_ytd.area_type,
-            with_ytd.area_code, with_ytd.period_month
-        order by
-            abs(population.year - {{ fy_start_year('with_ytd.period_month') }}),
-            population.year
-    ) = 1
+        measure_code,
+        area_type,
+        area_code,
+        fy_start_year,
+        case when is_count then ytd_count else value end as outturn
+    from scored
+    where months_elapsed = 12
 
 ),
 
--- A proportion follows Fingertips' indicator export: count = the YTD numerator, denominator
--- = the YTD denominator, value = 100 × count / denominator (the cumulative rate of
--- measures.md) with its 95% Wilson score interval. A change (change, ytd_change): count =
--- the numerator, denominator = the comparison (the same cohort a year before), value = the
--- % change between them, for the period or from 1 April. People counted once in the year
--- (distinct_ytd): count = value = the distinct people from 1 April. A count: count = the
--- month's count, value = the YTD rate per rate_per of the population where the measure has
--- a rate, else the month's count.
-valued as (
+projected as (
 
     select
-        w.*,
-        coalesce(measures.method = 'ytd_proportion', false) as is_proportion,
-        coalesce(measures.method in ('change', 'ytd_change'), false) as is_change,
-        case
-            when measures.method in ('ytd_proportion', 'distinct_ytd', 'ytd_change') then w.ytd_count
-            else w.measure_count
-        end as count_value,
-        case
-            when measures.method in ('ytd_proportion', 'ytd_change') then w.ytd_denominator_count
-            when measures.method = 'change' then w.denominator_count
-            else denominators.denominator
-        end as denominator,
-        denominators.denominator_year,
-        case
-            when measures.method = 'ytd_proportion'
-                then {{ rate_per('w.ytd_count', 'w.ytd_denominator_count', 100) }}
-            when measures.method = 'change' then {{ pct_change('w.measure_count', 'w.denominator_count') }}
-            when measures.method = 'ytd_change' then {{ pct_change('w.ytd_count', 'w.ytd_denominator_count') }}
-            when measures.rate_per is not null and measures.rate_denominator is not null
-                then {{ rate_per('w.ytd_count', 'denominators.denominator', 'measures.rate_per') }}
-            when measures.method = 'distinct_ytd' then w.ytd_count
-            else w.measure_count
-        end as value,
-        -- months from one figure to the one before it: a month, a quarter or a year
-        case measures.period_type when 'financial_year' then 12 when 'quarter' then 3 else 1 end
-            as months_per_period,
-        -- the definition in force for the period (dim_measure_definition): a change of
-        -- definition shows from its date, never as a silent jump
-        definitions.numerator_definition,
-        definitions.denominator_definition,
-        definitions.valid_from as definition_valid_from,
-        definitions.definition_number
-    from with_ytd as w
-    inner join measures
-        on measures.measure_code = w.measure_code
-    left join denominators
-        on denominators.measure_code = w.measure_code
-       and denominators.area_type = w.area_type
-       and denominators.area_code = w.area_code
-       and denominators.period_month = w.period_month
-    left join definitions
-        on definitions.measure_code = w.measure_code
-       and (definitions.valid_from is null or definitions.valid_from <= w.period_month)
-       and (definitions.valid_to is null or w.period_month < definitions.valid_to)
+        scored.*,
+        last_fy.outturn as last_fy_outturn,
+        case when scored.is_count then
+            {{ projected_outturn('scored.ytd_count', 'scored.months_elapsed', 'last_fy.outturn', 'scored.ytd_count_last_year') }}
+        end as projected_outturn,
+        case when scored.is_count then
+            {{ projection_method('scored.ytd_count', 'scored.months_elapsed', 'last_fy.outturn', 'scored.ytd_count_last_year') }}
+        end as projection_method
+    from scored
+    left join outturns as last_fy
+        on last_fy.measure_code = scored.measure_code
+       and last_fy.area_type = scored.area_type
+       and last_fy.area_code = scored.area_code
+       and last_fy.fy_start_year = scored.fy_start_year - 1
 
 ),
 
-with_previous as (
+-- each target's baseline from the data: the outturn of the baseline's last FY
+-- (previous_fy), or the mean of it and the two FYs before (mean_3fy), only when every one
+-- of those years is complete
+baselines as (
 
-    -- the previous period (month, or year for a yearly figure) counted by the same
-    -- definition: figures of two definitions are not compared; the spine is contiguous,
-    -- guard anyway so a gap never compares non-adjacent periods
+    select
+        register.measure_code,
+        register.area_type,
+        register.area_code,
+        register.fy_start_year,
+        case register.baseline_method
+            when 'previous_fy' then max(outturns.outturn)
+            when 'mean_3fy' then case when count(outturns.outturn) = 3 then avg(outturns.outturn) end
+        end as data_baseline
+    from register
+    left join outturns
+        on outturns.measure_code = register.measure_code
+       and outturns.area_type = register.area_type
+       and outturns.area_code = register.area_code
+       and outturns.fy_start_year
+           between register.baseline_fy_start_year - (case register.baseline_method when 'mean_3fy' then 2 else 0 end)
+               and register.baseline_fy_start_year
+    group by
+        register.measure_code, register.area_type, register.area_code,
+        register.fy_start_year, register.baseline_method
+
+),
+
+targeted as (
+
+    select
+        projected.*,
+        register.target_type,
+        register.target_value,
+        register.baseline_method,
+        register.baseline_fy_start_year,
+        register.is_percent,
+        register.higher_is_on_course,
+        register.tolerance as register_tolerance,
+        coalesce(register.typed_baseline, baselines.data_baseline) as baseline,
+        case
+            when register.typed_baseline is not null then 'register'
+            when baselines.data_baseline is not null then 'data'
+        end as baseline_source,
+        -- the figure judged: better_than_last_year compares the year to date with last
+        -- year's at the same point; other count targets the projected outturn; a %, a level
+        -- or a change its value
+        case
+            when register.target_type is null then null
+            when register.target_type = 'better_than_last_year'
+                then case when projected.is_count then projected.ytd_count::double else projected.value end
+            when projected.is_count then projected.projected_outturn
+            else projected.value
+        end as judged_value
+    from projected
+    left join register
+        on register.measure_code = projected.measure_code
+       and register.area_type = projected.area_type
+       and register.area_code = projected.area_code
+       and register.fy_start_year = projected.fy_start_year
+    left join baselines
+        on baselines.measure_code = projected.measure_code
+       and baselines.area_type = projected.area_type
+       and baselines.area_code = projected.area_code
+       and baselines.fy_start_year = projected.fy_start_year
+
+),
+
+with_target as (
+
+    select
+        *,
+        {{ target_threshold('target_type', 'target_value', 'baseline',
+            'case when is_count then ytd_count_last_year else value_last_year end') }} as target
+    from targeted
+
+),
+
+rated as (
+
+    select
+        *,
+        -- the tolerance in the judged figure's unit: points for a %, else % of the target
+        case when is_percent then register_tolerance else abs(target) * register_tolerance / 100 end
+            as tolerance_abs,
+        judged_value - target as distance_from_target,
+        case when not is_percent then {{ pct_change('judged_value', 'baseline') }} end
+            as change_vs_baseline_pct,
+        case when is_percent then judged_value - baseline end as change_vs_baseline_points
+    from with_target
+
+),
+
+judged as (
+
+    select
+        *,
+        {{ rag_status('target_type', 'judged_value', 'target', 'tolerance_abs', 'higher_is_on_course') }} as rag
+    from rated
+
+),
+
+-- The sentence behind the status, as a manager reads it: "Projected 12,650 against a target
+-- of at most 12,083 (3-year average baseline 13,425 −10%): Red"
+explained as (
+
     select
         *,
         case
-            when lag(period_month) over w = period_month - to_months(months_per_period)
-             and lag(definition_number) over w is not distinct from definition_number
-                then lag(count_value) over w
-        end as previous_month_count,
-        case
-            when lag(period_month) over w = period_month - to_months(months_per_period)
-             and lag(definition_number) over w is not distinct from definition_number
-                then lag(value) over w
-        end as previous_month_value
-    from valued
-    window w as (partition by measure_code, area_type, area_code order by period_month)
+            when target_type is null then null
+            when judged_value is null then
+                'No data for ' || strftime(period_month, '%B %Y') || ': no status'
+            when target is null and target_type = 'better_than_last_year' then
+                'No figure for the same point last year: no status'
+            when target is null then
+                'No baseline: '
+                || case baseline_method
+                    when 'mean_3fy' then 'the outturns of FY ' || {{ financial_year("make_date(baseline_fy_start_year - 2, 4, 1)") }}
+                        || ' to ' || {{ financial_year("make_date(baseline_fy_start_year, 4, 1)") }} || ' are not all in the data'
+                    else 'the outturn of FY ' || {{ financial_year("make_date(baseline_fy_start_year, 4, 1)") }} || ' is not in the data'
+                  end
+                || ' and the register types none: no status'
+            else
+                case
+                    when target_type = 'better_than_last_year' and is_count then 'Year to date '
+                    when target_type = 'better_than_last_year' then 'Year to date '
+                    when is_count and months_elapsed = 12 then 'Outturn '
+                    when is_count then 'Projected '
+                    else ''
+                end
+                || {{ display_figure('judged_value', 'is_percent') }}
+                || ' against '
+                || case target_type
+                    when 'reduce_by_pct' then 'a target of at most ' || {{ display_figure('target', 'is_percent') }}
+                        || ' (' || case when baseline_source = 'register' then 'typed baseline '
+                            when baseline_method = 'mean_3fy' then '3-year average baseline '
+                            else 'previous-year baseline ' end
+                        || {{ display_figure('baseline', 'is_percent') }} || ' −' || {{ display_number('target_value') }} || '%)'
+                    when 'increase_by_pct' then 'a target of at least ' || {{ display_figure('target', 'is_percent') }}
+                        || ' (' || case when baseline_source = 'register' then 'typed baseline '
+                            when baseline_method = 'mean_3fy' then '3-year average baseline '
+                            else 'previous-year baseline ' end
+                        || {{ display_figure('baseline', 'is_percent') }} || ' +' || {{ display_number('target_value') }} || '%)'
+                    when 'at_least' then 'a target of at least ' || {{ display_figure('target', 'is_percent') }}
+                    when 'at_or_above' then 'a target of at least ' || {{ display_figure('target', 'is_percent') }}
+                    when 'below' then 'a target of below ' || {{ display_figure('target', 'is_percent') }}
+                    when 'better_than_last_year' then {{ display_figure('target', 'is_percent') }}
+                        || ' at the same point last year (' || case when higher_is_on_course then 'higher' else 'lower' end
+                        || ' is better)'
+                  end
+                || ': ' || rag
+                || case when rag = 'Amber' then
+                        ' (within the tolerance of '
+                        || case when is_percent then {{ display_number('register_tolerance') }} || ' points'
+                            else {{ display_number('register_tolerance') }} || '% of the target' end
+                        || ')'
+                    else '' end
+        end as rag_reason
+    from judged
 
 ),
 
-with_last_year as (
+-- The 95% interval of the year-to-date change against the same months last year. A count:
+-- the exact conditional-binomial (Poisson ratio) interval for up to
+-- exact_interval_max_trials() events, else the Wilson score interval of the same binomial,
+-- as a % change. A proportion: Newcombe's interval of the difference, in points.
+intervals as (
 
     select
-        this_year.*,
-        last_year.value as value_last_year,
-        last_year.ytd_count as ytd_count_last_year
-    from with_previous as this_year
-    left join with_previous as last_year
-        on last_year.measure_code = this_year.measure_code
-       and last_year.area_type = this_year.area_type
-       and last_year.area_code = this_year.area_code
-       and last_year.period_month = this_year.period_month - interval 12 month
-       -- last year's figure only when counted by the same definition
-       and last_year.definition_number is not distinct from this_year.definition_number
+        explained.*,
+        case
+            when explained.is_count and explained.ytd_count + explained.ytd_count_last_year > 0
+                then coalesce(exact_intervals.p_lower, {{ wilson_bound('explained.ytd_count', 'explained.ytd_count + explained.ytd_count_last_year', 'lower') }})
+        end as p_lower,
+        case
+            when explained.is_count and explained.ytd_count + explained.ytd_count_last_year > 0
+                then coalesce(exact_intervals.p_upper, {{ wilson_bound('explained.ytd_count', 'explained.ytd_count + explained.ytd_count_last_year', 'upper') }})
+        end as p_upper,
+        case
+            when explained.is_count and explained.ytd_count + explained.ytd_count_last_year > 0
+                then case when exact_intervals.n is not null then 'exact conditional binomial (Poisson ratio)'
+                    else 'Wilson score, conditional binomial (Poisson ratio)' end
+            when explained.is_proportion and explained.ytd_denominator_count > 0
+                and explained.ytd_denominator_count_last_year > 0
+                then 'Newcombe hybrid score (difference of proportions)'
+        end as significance_method
+    from explained
+    left join exact_intervals
+        on exact_intervals.n = explained.ytd_count + explained.ytd_count_last_year
+       and exact_intervals.x = explained.ytd_count
+
+),
+
+changes as (
+
+    select
+        *,
+        case
+            when is_count then {{ ratio_change_bound('p_lower') }}
+            when is_proportion then {{ newcombe_difference_bound('ytd_count', 'ytd_denominator_count', 'ytd_count_last_year', 'ytd_denominator_count_last_year', 'lower') }}
+        end as ytd_change_ci_lower,
+        case
+            when is_count then {{ ratio_change_bound('p_upper') }}
+            when is_proportion then {{ newcombe_difference_bound('ytd_count', 'ytd_denominator_count', 'ytd_count_last_year', 'ytd_denominator_count_last_year', 'upper') }}
+        end as ytd_change_ci_upper,
+        -- the 95% interval of the judged figure, for the RAG comparison: a proportion's
+        -- Wilson interval; a projected count's Poisson interval (Byar) of its year to date,
+        -- scaled as the projection scales it
+        case
+            when target_type is null or target_type = 'better_than_last_year' then null
+            when is_proportion and judged_value = value then ci_lower
+            when is_count and ytd_count > 0
+                then {{ poisson_byar_bound('ytd_count', 'lower') }} * judged_value / ytd_count
+        end as judged_ci_lower,
+        case
+            when target_type is null or target_type = 'better_than_last_year' then null
+            when is_proportion and judged_value = value then ci_upper
+            when is_count and ytd_count > 0
+                then {{ poisson_byar_bound('ytd_count', 'upper') }} * judged_value / ytd_count
+        end as judged_ci_upper
+    from intervals
 
 ),
 
 final as (
 
     select
-        w.measure_code::varchar as measure_code,
-        measures.measure_name::varchar as measure_name,
-        measures.domain::varchar as domain,
-        measures.display_order::integer as display_order,
-        w.area_code::varchar as area_code,
-        areas.area_name::varchar as area_name,
-        w.area_type::varchar as area_type,
-        measures.period_type::varchar as period_type,
-        w.period_month::date as period_month,
-        {{ financial_year('w.period_month') }}::varchar as financial_year,
-        w.count_value::bigint as "count",
-        w.denominator::bigint as denominator,
-        w.value::double as value,
-        -- the unit of `value`: the rate's definition where the measure has a rate
+        measure_code::varchar as measure_code,
+        measure_name::varchar as measure_name,
+        domain::varchar as domain,
+        display_order::integer as display_order,
+        area_code::varchar as area_code,
+        area_name::varchar as area_name,
+        area_type::varchar as area_type,
+        period_type::varchar as period_type,
+        period_month::date as period_month,
+        financial_year::varchar as financial_year,
+        "count"::bigint as "count",
+        denominator::bigint as denominator,
+        value::double as value,
+        unit::varchar as unit,
+        rate_per::integer as rate_per,
+        denominator_year::integer as denominator_year,
+        value_last_year::double as value_last_year,
+        ytd_count::bigint as ytd_count,
+        ytd_count_last_year::bigint as ytd_count_last_year,
+        ytd_change_pct::double as ytd_change_pct,
+        direction::varchar as direction,
+        previous_month_count::bigint as previous_month_count,
+        source::varchar as source,
+        loaded_at::timestamp as loaded_at,
+        projected_outturn::double as projected_outturn,
+        projection_method::varchar as projection_method,
+        target_type::varchar as target_type,
+        target::double as target,
+        baseline::double as baseline,
+        (case when target_type is not null then baseline_method end)::varchar as baseline_method,
+        baseline_source::varchar as baseline_source,
+        judged_value::double as judged_value,
+        distance_from_target::double as distance_from_target,
+        change_vs_baseline_pct::double as change_vs_baseline_pct,
+        change_vs_baseline_points::double as change_vs_baseline_points,
+        (case when target_type is not null then tolerance_abs end)::double as tolerance,
+        rag::varchar as rag,
+        rag_reason::varchar as rag_reason,
+        ci_lower::double as ci_lower,
+        ci_upper::double as ci_upper,
+        ytd_change_ci_lower::double as ytd_change_ci_lower,
+        ytd_change_ci_upper::double as ytd_change_ci_upper,
+        {{ significance_label('ytd_change_ci_lower', 'ytd_change_ci_upper') }}::varchar as significance,
+        significance_method::varchar as significance_method,
+        -- is the distance between the judged figure and the target beyond chance? better than
+        -- last year: the change's own significance; otherwise whether the target lies
+        -- outside the judged figure's 95% interval
         (case
-            when measures.rate_per is not null and measures.rate_denominator is not null
-                then 'per ' || format('{:,}', measures.rate_per) || ' ' || measures.rate_denominator
-                    || ' (year to date)'
-            else measures.unit
-        end)::varchar as unit,
-        measures.rate_per::integer as rate_per,
-        w.denominator_year::integer as denominator_year,
-        w.value_last_year::double as value_last_year,
-        w.ytd_count::bigint as ytd_count,
-        w.ytd_count_last_year::bigint as ytd_count_last_year,
-        -- a proportion's change is read in points (value against value_last_year), not as a
-        -- % change of its numerator; a change measure's value is already one
-        (case
-            when not w.is_proportion and not w.is_change
-                then {{ pct_change('w.ytd_count', 'w.ytd_count_last_year') }}
-        end)::double as ytd_change_pct,
-        -- a proportion or a change moves with its value, a count with the period's count
-        (case
-            when w.is_proportion or w.is_change then {{ direction('w.value', 'w.previous_month_value') }}
-            else {{ direction('w.count_value', 'w.previous_month_count') }}
-        end)::varchar as direction,
-        w.previous_month_count::bigint as previous_month_count,
-        w.source::varchar as source,
-        w.loaded_at::timestamp as loaded_at,
-        cast(null as double) as target,
-        cast(null as varchar) as rag,
-        cast(null as varchar) as rag_reason,
-        (case
-            when w.is_proportion then {{ wilson_interval('w.ytd_count', 'w.ytd_denominator_count', 'lower') }}
-        end)::double as ci_lower,
-        (case
-            when w.is_proportion then {{ wilson_interval('w.ytd_count', 'w.ytd_denominator_count', 'upper') }}
-        end)::double as ci_upper,
-        cast(null as varchar) as significance,
-        -- the figure as first published (the publish history outside the warehouse); a
-        -- figure not published yet will be first reported as it is now, and its time is
-        -- stamped by the publish that publishes it
-        (case
-            when w.count_value is not null
-                then coalesce(published.first_reported_count, w.count_value)
-        end)::bigint as first_reported_count,
-        (case
-            when w.count_value is not null then published.first_reported_at
-        end)::timestamp as first_reported_at,
-        coalesce(
-            w.count_value is not null
-            and published.first_reported_count is not null
-            and published.first_reported_count != w.count_value,
-            false
-        )::boolean as is_restated,
-        (case
-            when w.count_value is null then null
-            when w.is_proportion then w.ytd_source_file
-            else w.source_file
-        end)::varchar as source_file,
-        w.numerator_definition::varchar as numerator_definition,
-        w.denominator_definition::varchar as denominator_definition,
-        w.definition_valid_from::date as definition_valid_from,
-        w.definition_number::integer as definition_number
-    from with_last_year as w
-    inner join measures
-        on measures.measure_code = w.measure_code
-    left join areas
-        on areas.area_code = w.area_code
-       and areas.area_type = w.area_type
-    left join published
-        on published.measure_code = w.measure_code
-       and published.area_type = w.area_type
-       and published.area_code = w.area_code
-       and published.period_month = w.period_month
+            when rag is null or rag = 'No data' then null
+            when target_type = 'better_than_last_year'
+                then case {{ significance_label('ytd_change_ci_lower', 'ytd_change_ci_upper') }}
+                    when 'not significant' then 'not significant'
+                    when 'significant increase' then 'significant'
+                    when 'significant decrease' then 'significant'
+                end
+            when judged_ci_lower is null or judged_ci_upper is null then null
+            when target between judged_ci_lower and judged_ci_upper then 'not significant'
+            else 'significant'
+        end)::varchar as rag_significance,
+        first_reported_count::bigint as first_reported_count,
+        first_reported_at::timestamp as first_reported_at,
+        is_restated::boolean as is_restated,
+        source_file::varchar as source_file,
+        numerator_definition::varchar as numerator_definition,
+        denominator_definition::varchar as denominator_definition,
+        definition_valid_from::date as definition_valid_from,
+        definition_number::integer as definition_number
+    from changes
 
 )
 

@@ -1,0 +1,29 @@
+-- The exact 95% interval of every year-to-date change of a count the scorecard carries, by
+-- the pair it compares: a count this FY (x) against the same months last FY (n − x). Given
+-- their sum n, x is binomial with p = this year's rate / (both years' rates) (the conditional
+-- binomial of two Poisson counts), so the Clopper-Pearson interval of p is the exact interval
+-- of the rate ratio p / (1 − p). Computed once per distinct pair up to
+-- exact_interval_max_trials(); the scorecard uses the Wilson score interval above that.
+with
+
+pairs as (
+
+    select distinct
+        ytd_count + ytd_count_last_year as n,
+        ytd_count as x
+    from {{ ref('int_scorecard__values') }}
+    where is_count
+      and ytd_count is not null
+      and ytd_count_last_year is not null
+      and ytd_count + ytd_count_last_year between 1 and {{ exact_interval_max_trials() }}
+
+),
+
+{{ binomial_exact_bounds('pairs') }}
+
+select
+    n::integer as n,
+    x::integer as x,
+    p_lower::double as p_lower,
+    p_upper::double as p_upper
+from binomial_bounds
