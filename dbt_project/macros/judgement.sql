@@ -61,11 +61,12 @@
 {%- endmacro %}
 
 {% macro display_figure(expr, is_percent) -%}
-    {#- A figure as a report prints it: 12,083 for a count, 37.5% for a %. -#}
+    {#- A figure as a report prints it: 12,083 for a count, 37.5% for a %, rounded half away
+        from zero as the documents round (12,082.5 → 12,083). -#}
     (case
         when ({{ expr }}) is null then 'no figure'
-        when {{ is_percent }} then format('{:.1f}%', ({{ expr }})::double)
-        else format('{:,.0f}', ({{ expr }})::double)
+        when {{ is_percent }} then format('{:.1f}%', round(({{ expr }})::double, 1))
+        else format('{:,.0f}', round(({{ expr }})::double))
     end)
 {%- endmacro %}
 
