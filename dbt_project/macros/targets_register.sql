@@ -112,12 +112,12 @@
             {%- do errors.append(where ~ "'target_type': unknown target type '" ~ t.target_type ~ "' (known: " ~ types.keys() | list | join(', ') ~ ")") -%}
         {%- else -%}
             {%- if type.value and not t.target_value -%}
-                {%- do errors.append(where ~ "'target_value': required for a " ~ t.target_type ~ " target, is blank") -%}
+                {%- do errors.append(where ~ "'target_value': required for " ~ t.target_type ~ ", is blank") -%}
             {%- elif not type.value and t.target_value -%}
-                {%- do errors.append(where ~ "'target_value': a " ~ t.target_type ~ " target has no value (leave it blank)") -%}
+                {%- do errors.append(where ~ "'target_value': " ~ t.target_type ~ " has no value (leave it blank)") -%}
             {%- endif -%}
             {%- if type.baseline and not t.baseline_method and not t.baseline_value -%}
-                {%- do errors.append(where ~ "'baseline_method': a " ~ t.target_type ~ " target needs a baseline: a baseline_method (" ~ targets_register_baseline_methods() | join(', ') ~ ") or a typed baseline_value") -%}
+                {%- do errors.append(where ~ "'baseline_method': " ~ t.target_type ~ " needs a baseline: a baseline_method (" ~ targets_register_baseline_methods() | join(', ') ~ ") or a typed baseline_value") -%}
             {%- endif -%}
             {%- if m is not none -%}
                 {%- set is_percent = m.unit == '%' -%}
@@ -129,7 +129,7 @@
                 {%- if type.better == 'measure' and m.higher_is_better == '' -%}
                     {%- do errors.append(where ~ "'target_type': '" ~ t.measure_code ~ "' has no better direction (higher_is_better is blank in seeds/measures.csv), so nothing is better than last year") -%}
                 {%- elif type.better in ['lower', 'higher'] and m.higher_is_better != '' and (type.better == 'higher') != (m.higher_is_better == 'true') -%}
-                    {%- do errors.append(where ~ "'target_type': a " ~ t.target_type ~ " target on '" ~ t.measure_code ~ "', where " ~ ("higher" if m.higher_is_better == 'true' else "lower") ~ " is better, would call the worse way on course") -%}
+                    {%- do errors.append(where ~ "'target_type': " ~ t.target_type ~ " on '" ~ t.measure_code ~ "', where " ~ ("higher" if m.higher_is_better == 'true' else "lower") ~ " is better, would call the worse way on course") -%}
                 {%- endif -%}
             {%- endif -%}
         {%- endif -%}

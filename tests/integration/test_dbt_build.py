@@ -32,6 +32,7 @@ REFERENCE_SEEDS = (
     "planned_sources.csv",
     "offence_classification.csv",
     "cost_of_crime.csv",
+    "targets.csv",
     "police_uk_crime_types.csv",
     "forces.csv",
 )
