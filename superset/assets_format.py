@@ -147,8 +147,8 @@ def dataset(
 
 
 # ----------------------------------------------------------------------------- charts
-def simple_filter(col: str, op: str, value: Any) -> dict[str, Any]:
-    """An adhoc WHERE filter: `col op value` (op: ==, IN, NOT IN)."""
+def simple_filter(col: str, op: str, value: Any = None) -> dict[str, Any]:
+    """An adhoc WHERE filter: `col op value` (op: ==, IN, NOT IN, IS NOT NULL)."""
     return {
         "clause": "WHERE",
         "expressionType": "SIMPLE",
@@ -162,7 +162,9 @@ def simple_filter(col: str, op: str, value: Any) -> dict[str, Any]:
 
 
 def query_filter(f: dict[str, Any]) -> dict[str, Any]:
-    op = {"==": "==", "IN": "IN", "NOT IN": "NOT IN"}[f["operator"]]
+    op = {"==": "==", "IN": "IN", "NOT IN": "NOT IN", "IS NOT NULL": "IS NOT NULL"}[f["operator"]]
+    if op == "IS NOT NULL":
+        return {"col": f["subject"], "op": op}
     return {"col": f["subject"], "op": op, "val": f["comparator"]}
 
 
@@ -256,8 +258,11 @@ def table_raw(
     description: str,
     column_config: dict[str, Any] | None = None,
     row_limit: int = 1000,
+    render_html: bool = False,
 ) -> Chart:
-    """A table of rows as they are (no GROUP BY), ordered by `order` (column, ascending)."""
+    """A table of rows as they are (no GROUP BY), ordered by `order` (column, ascending).
+    `render_html`: cells holding HTML render it (Superset sanitises it: a span's style and
+    title stay, scripts do not), for a coloured status with its reason on hover."""
     params = {
         "query_mode": "raw",
         "all_columns": cols,
@@ -273,7 +278,7 @@ def table_raw(
         "show_cell_bars": False,
         "color_pn": True,
         "include_search": False,
-        "allow_render_html": False,
+        "allow_render_html": render_html,
         "column_config": column_config or {},
         "conditional_formatting": [],
     }

@@ -98,6 +98,22 @@ VERBOSE = {
 ARROW_SQL = (
     "CASE direction WHEN 'up' THEN '↑' WHEN 'down' THEN '↓' WHEN 'same' THEN '↔' ELSE '' END"
 )
+#: The target as the report writes it: the comparison and the figure in the measure's unit.
+TARGET_SQL = (
+    "CASE WHEN target_type IS NULL THEN 'No target' "
+    "WHEN target IS NULL THEN 'No baseline' "
+    "ELSE CASE target_type WHEN 'reduce_by_pct' THEN '≤ ' WHEN 'below' THEN '< ' "
+    "WHEN 'better_than_last_year' THEN 'better than ' ELSE '≥ ' END "
+    "|| CASE WHEN unit = '%' THEN printf('%.1f%%', target) ELSE printf('%,.0f', target) END END"
+)
+#: The status as a coloured badge with the sentence behind it on hover.
+RAG_HTML_SQL = (
+    "CASE WHEN rag IS NULL THEN 'No target' ELSE printf('<span style=\"background:%s;"
+    'color:%s;padding:2px 8px;border-radius:8px;font-weight:600" title="%s">%s</span>\', '
+    "CASE rag WHEN 'Green' THEN '#2e7d32' WHEN 'Amber' THEN '#f9a825' WHEN 'Red' THEN "
+    "'#c62828' ELSE '#9e9e9e' END, CASE rag WHEN 'Amber' THEN '#000000' ELSE '#ffffff' END, "
+    "replace(replace(coalesce(rag_reason, ''), '&', '&amp;'), '\"', '&quot;'), rag) END"
+)
 FY_MONTH_LABEL_SQL = (
     "printf('%02d %s', ((month(period_month) + 8) % 12) + 1, strftime(period_month, '%b'))"
 )
@@ -130,9 +146,27 @@ CALCULATED = [
     ),
     (
         "target_label",
-        "coalesce(printf('%,.1f', target), 'No target')",
+        TARGET_SQL,
         "Target",
-        "The target as the report shows it: 'No target' when none is set.",
+        "The target as the report shows it: '≤ 12,083', '≥ 48.0%', 'better than 46.1%'; "
+        "'No target' when the register sets none, 'No baseline' when its baseline is "
+        "missing.",
+    ),
+    (
+        "rag_html",
+        RAG_HTML_SQL,
+        "Status",
+        "The RAG status coloured (Green, Amber, Red, grey for No data), its reason on hover "
+        "(rag_reason): HTML for the tables that render it.",
+    ),
+    (
+        "significance_label",
+        "CASE significance WHEN 'not significant' THEN 'not significant' "
+        "WHEN 'significant increase' THEN 'significant' "
+        "WHEN 'significant decrease' THEN 'significant' ELSE '' END",
+        "Significance",
+        "Whether the change against last year is beyond chance (its 95% interval excludes "
+        "no change): 'not significant' beside an arrow means it may be noise.",
     ),
     (
         "rate",

@@ -11,7 +11,7 @@ day (source_status.as_of).
 
 from __future__ import annotations
 
-from assets_format import Dashboard, NativeFilter, table_agg, table_raw
+from assets_format import Dashboard, NativeFilter, simple_filter, table_agg, table_raw
 from catalogue import Measure
 
 from dashboards.charts import csp_only
@@ -22,6 +22,21 @@ SLUG = "community-safety-overview"
 SCORECARD = "Community safety scorecard"
 CHANGE_YTD = "Change YTD by measure"
 DATA_STATUS = "Data status"
+TARGETS = "Targets"
+
+TARGETS_COLUMNS = [
+    "area_name",
+    "measure_name",
+    "target_label",
+    "judged_value",
+    "baseline",
+    "change_vs_baseline_pct",
+    "distance_from_target",
+    "projection_method",
+    "rag_html",
+    "rag_significance",
+    "rag_reason",
+]
 
 DATA_STATUS_COLUMNS = [
     "source_title",
@@ -42,9 +57,10 @@ SCORECARD_COLUMNS = [
     "ytd_count_last_year",
     "ytd_change_pct",
     "direction_arrow",
+    "significance_label",
     "previous_month_count",
     "target_label",
-    "rag_label",
+    "rag_html",
 ]
 
 
@@ -69,7 +85,10 @@ def build(measures: list[Measure]) -> Dashboard:
             [("display_order", True)],
             csp_only(),
             "The monthly report's scorecard: count, rate, YTD, change YTD with the "
-            "monthly direction, previous month, target and RAG for each measure.",
+            "monthly direction and whether the change is significant (a change whose 95% "
+            "interval spans no change is 'not significant': a handful of incidents more is "
+            "not a trend), previous month, target and RAG status (hover for the reason).",
+            render_html=True,
             column_config={
                 "rate": {"d3NumberFormat": ",.2f"},
                 "ytd_change_pct": {"d3NumberFormat": "+.1f"},
@@ -77,6 +96,24 @@ def build(measures: list[Measure]) -> Dashboard:
                 "ytd_count": {"d3NumberFormat": ",d"},
                 "ytd_count_last_year": {"d3NumberFormat": ",d"},
                 "previous_month_count": {"d3NumberFormat": ",d"},
+            },
+        ),
+        table_raw(
+            TARGETS,
+            "scorecard",
+            TARGETS_COLUMNS,
+            [("area_name", True), ("display_order", True)],
+            [simple_filter("target_type", "IS NOT NULL"), *csp_only()],
+            "Each CSP's targets (the register, seeds/targets.csv) in the month: the target, "
+            "the figure judged (a count's projected outturn for the year, a rate's year to "
+            "date), the baseline and the change against it, the status with its reason, and "
+            "whether the distance from the target is beyond chance.",
+            render_html=True,
+            column_config={
+                "judged_value": {"d3NumberFormat": ",.1f"},
+                "baseline": {"d3NumberFormat": ",.1f"},
+                "change_vs_baseline_pct": {"d3NumberFormat": "+.1f"},
+                "distance_from_target": {"d3NumberFormat": "+,.1f"},
             },
         ),
         table_agg(
@@ -124,6 +161,11 @@ def build(measures: list[Measure]) -> Dashboard:
         "The monthly scorecard of the partnership, as the performance report shows it, "
         "under the data status of each partner source (overdue first).",
         charts,
-        [[(DATA_STATUS, 12, 40)], [(SCORECARD, 12, 80)], [(CHANGE_YTD, 12, 50)]],
+        [
+            [(DATA_STATUS, 12, 40)],
+            [(SCORECARD, 12, 80)],
+            [(TARGETS, 12, 50)],
+            [(CHANGE_YTD, 12, 50)],
+        ],
         filters,
     )

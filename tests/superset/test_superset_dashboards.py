@@ -66,9 +66,10 @@ def test_scorecard_table_has_the_report_columns(admin, dashboard_charts):
         "ytd_count_last_year",
         "ytd_change_pct",
         "direction_arrow",
+        "significance_label",
         "previous_month_count",
         "target_label",
-        "rag_label",
+        "rag_html",
     ]
     # counts-only measures show no rate (areas without a population have none either)
     assert all(row["rate"] is None for row in result["data"] if row["unit"] == "count")
@@ -77,6 +78,46 @@ def test_scorecard_table_has_the_report_columns(admin, dashboard_charts):
     assert arrows <= {"↑", "↓", "↔", ""} and arrows & {"↑", "↓"}
     # The report's order: All crime first.
     assert result["data"][0]["measure_name"].startswith("All ")
+    # the significance label stands beside the arrow of every change it judges
+    assert {row["significance_label"] for row in result["data"]} <= {
+        "not significant",
+        "significant",
+        "",
+    }
+    assert any(row["significance_label"] == "not significant" for row in result["data"])
+
+
+def test_targets_table_colours_each_status_with_its_reason_on_hover(
+    admin, dashboard_charts, superset_server
+):
+    """The overview's Targets table: every register row of the month with its status as a
+    coloured badge whose title (shown on hover) is the sentence behind it, read from the
+    serving file; No data is grey and never Green."""
+    table = next(
+        c for c in dashboard_charts["Community safety overview"] if c["slice_name"] == "Targets"
+    )
+    result = chart_data(admin, table["id"])
+    assert result["rowcount"] > 0
+    colours = {"Green": "#2e7d32", "Amber": "#f9a825", "Red": "#c62828", "No data": "#9e9e9e"}
+    con = duckdb.connect(str(superset_server.serving_path), read_only=True)
+    try:
+        reasons = {
+            r[0]
+            for r in con.execute(
+                "SELECT rag_reason FROM main.scorecard WHERE rag IS NOT NULL"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    for row in result["data"]:
+        badge = row["rag_html"]
+        (status,) = [s for s in colours if badge.endswith(f">{s}</span>")]
+        assert f"background:{colours[status]}" in badge
+        title = badge.split('title="', 1)[1].split('">', 1)[0]
+        assert title.replace("&quot;", '"').replace("&amp;", "&") in reasons
+        assert title.replace("&quot;", '"').replace("&amp;", "&") == row["rag_reason"]
+        if status == "Green":
+            assert row["judged_value"] is not None
 
 
 def area_query(admin: Client, chart_id: int) -> dict:

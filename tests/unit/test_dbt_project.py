@@ -73,8 +73,10 @@ def test_sources_have_freshness_on_loaded_at(manifest):
 
 def test_unit_tests_and_exposures_exist(manifest):
     unit = {u.name: u.model for u in manifest.unit_tests.values()}
-    assert unit["scorecard_ytd_change_and_last_year_worked_examples"] == "scorecard"
-    assert unit["scorecard_rate_uses_the_financial_years_population"] == "scorecard"
+    assert unit["scorecard_ytd_change_and_last_year_worked_examples"] == "int_scorecard__values"
+    assert unit["scorecard_rate_uses_the_financial_years_population"] == "int_scorecard__values"
+    assert unit["scorecard_every_target_type_and_status"] == "scorecard"
+    assert unit["scorecard_significance_of_the_year_to_date_change"] == "scorecard"
     assert unit["dim_date_financial_year_quarters_and_months"] == "dim_date"
     assert (
         unit["int_crime__measure_counts_one_scan_per_rule_and_source"]
@@ -135,6 +137,9 @@ def test_no_measure_code_is_written_in_the_dbt_sql():
         assert not (words & codes), (path.relative_to(DBT_PROJECT), sorted(words & codes))
 
 
-def test_catalogue_is_checked_before_anything_runs():
+def test_catalogue_and_register_are_checked_before_anything_runs():
     config = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text())
-    assert config["on-run-start"] == ["{{ validate_measure_catalogue() }}"]
+    assert config["on-run-start"] == [
+        "{{ validate_measure_catalogue() }}",
+        "{{ validate_targets_register() }}",
+    ]
