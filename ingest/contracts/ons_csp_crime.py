@@ -10,7 +10,7 @@ CONTRACT = Contract(
     title="Police recorded crime by Community Safety Partnership (Home Office open data)",
     description=(
         "The Home Office's open data table \"police recorded crime by Community Safety "
-        "Partnership\", loaded exactly as published: one row per financial year, quarter, "
+        'Partnership", loaded exactly as published: one row per financial year, quarter, '
         "CSP and offence (Home Office offence code), with the number of offences. Published "
         "as a workbook of one sheet per financial year (every sheet that has the header is "
         "read) or as the CSV of it; header row, columns in any order, title rows above the "
@@ -25,8 +25,7 @@ CONTRACT = Contract(
             pattern=r"[0-9]{4}/[0-9]{2}",
             pattern_hint="YYYY/YY financial year, e.g. 2019/20",
             description=(
-                "The financial year, 1 April to 31 March, `YYYY/YY` (e.g. `2019/20`), as "
-                "published."
+                "The financial year, 1 April to 31 March, `YYYY/YY` (e.g. `2019/20`), as published."
             ),
         ),
         Column(

@@ -120,6 +120,11 @@ def _warehouse(
         "11::BIGINT AS with_need"
     )
     con.execute(
+        "CREATE OR REPLACE TABLE main_marts.peer_ranking AS SELECT 'csp' AS area_type, "
+        "'E22000307' AS area_code, 'all_crime' AS measure_code, DATE '2024-03-01' AS period_month, "
+        "13 AS rank_in_group, 15 AS group_size"
+    )
+    con.execute(
         "CREATE OR REPLACE TABLE main_marts.restatements AS SELECT 'asb_council' AS measure_code, "
         "'csp' AS area_type, 'E22000307' AS area_code, DATE '2024-01-01' AS period_month, "
         "4::BIGINT AS count_before, 5::BIGINT AS count_after, "
@@ -167,6 +172,7 @@ def test_publish_copies_aggregates_only(tmp_path: Path):
         "dim_area": 1,
         "dim_date": 1,
         "crime_by_lsoa_month": 2,
+        "peer_ranking": 1,
         "marac_cases_by_agency": 1,
         "repeat_flag_agreement": 1,
         "asb_reports_by_category": 1,
