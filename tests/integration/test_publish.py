@@ -390,6 +390,30 @@ def test_failed_publish_leaves_old_serving_file(tmp_path: Path, break_it, messag
     assert not list(tmp_path.glob("serving.duckdb.*.tmp*"))
 
 
+def test_raw_data_the_scorecard_does_not_count_leaves_it_honestly_empty(tmp_path: Path):
+    """Only the Home Office table of crime by CSP has arrived: the peer ranking reads it, no
+    catalogue measure does (main_seeds.measures names its sources), so the empty scorecard is
+    "no data" and the publish goes ahead; a raw table of a scorecard source still refuses."""
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb", scorecard_rows=0, raw_rows=5)
+    con = duckdb.connect(str(warehouse))
+    con.execute("ALTER TABLE raw.police_street RENAME TO ons_csp_crime")
+    con.execute("CREATE SCHEMA main_seeds")
+    con.execute(
+        "CREATE TABLE main_seeds.measures AS SELECT * FROM (VALUES "
+        "('all_crime', 'police_crime|police_street'), ('iom_convictions', "
+        "'iom_cohort+iom_convictions')) t(measure_code, source)"
+    )
+    con.close()
+    result = publish_serving(warehouse, tmp_path / "serving.duckdb")
+    assert result.no_data and result.counts["scorecard"] == 0
+
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE TABLE raw.iom_cohort AS SELECT 1 AS offender_ref")
+    con.close()
+    with pytest.raises(PublishError, match=r"empty although .*raw\.iom_cohort 1 rows\)"):
+        publish_serving(warehouse, tmp_path / "serving.duckdb")
+
+
 def test_person_level_columns_are_refused(tmp_path: Path):
     warehouse = _warehouse(tmp_path / "warehouse.duckdb")
     with pytest.raises(PublishError, match="person-level"):
