@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import statistics
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -25,6 +26,7 @@ import openpyxl
 import pytest
 from build_support import build_env
 
+from ingest.contracts import get_contract
 from orchestration import build
 
 pytestmark = pytest.mark.slow
@@ -255,7 +257,9 @@ def test_counts_rates_ranks_and_medians_from_the_definition(built, csp, measure)
 def test_only_csps_with_a_group_are_ranked(built):
     con = duckdb.connect(str(built / "serving.duckdb"), read_only=True)
     try:
-        ranked = {r[0] for r in con.execute("SELECT DISTINCT area_code FROM main.peer_ranking")}
+        ranked = {
+            r[0] for r in con.execute("SELECT DISTINCT area_code FROM main.peer_ranking").fetchall()
+        }
         rows = con.execute("SELECT count(*) FROM main.peer_ranking").fetchone()[0]
     finally:
         con.close()
@@ -270,10 +274,15 @@ def test_source_status_has_each_quarter_of_the_ranked_csps(built):
     con = duckdb.connect(str(built / "serving.duckdb"), read_only=True)
     try:
         row = con.execute(
-            "SELECT last_period_received, last_file FROM main.source_status "
-            "WHERE source = 'ons_csp_crime' AND area_code = ?",
+            "SELECT last_period_received, last_file, cadence, next_period_due, expected_by "
+            "FROM main.source_status WHERE source = 'ons_csp_crime' AND area_code = ?",
             [MK],
         ).fetchone()
     finally:
         con.close()
     assert str(row[0]) == "2020-06-01" and row[1] == "prc-csp-tables.xlsx"
+    assert row[2] == "quarterly"
+    # the next quarter (July-September 2020) is due at its end plus the contract's lag
+    lag = get_contract("ons_csp_crime").lag_days
+    assert str(row[3]) == "2020-09-01"
+    assert row[4] == date(2020, 9, 30) + timedelta(days=lag)
