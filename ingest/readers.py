@@ -456,7 +456,7 @@ def _stage_xlsx(con, contract, path: Path, data: bytes, table: str, max_errors: 
         )
         return staged
     try:
-        if not getattr(contract, "xlsx_all_sheets", False):
+        if not contract.xlsx_all_sheets:
             return _stage_sheet(con, contract, path, wb.worksheets[0], file_name, table, max_errors)
         return _stage_sheets(con, contract, path, wb, table, max_errors)
     finally:
