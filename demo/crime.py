@@ -440,35 +440,112 @@ def generate_police(ctx: Context) -> dict:
     return {"final": final, "summary": summary}
 
 
+#: The Home Office offence group and subgroup of each group of the classification seed, as the
+#: open data table "police recorded crime by CSP" publishes them (`Offence Group`, `Offence
+#: Subgroup`); where a seed group spans two subgroups, the codes of the second are listed.
+HO_GROUPS: dict[str, tuple[str, str]] = {
+    "Homicide": ("Violence against the person", "Homicide"),
+    "Death or serious injury caused by unlawful driving": (
+        "Violence against the person",
+        "Death or serious injury - unlawful driving",
+    ),
+    "Violence with injury": ("Violence against the person", "Violence with injury"),
+    "Violence without injury": ("Violence against the person", "Violence without injury"),
+    "Stalking and harassment": ("Violence against the person", "Stalking and harassment"),
+    "Sexual offences": ("Sexual offences", "Other sexual offences"),
+    "Robbery": ("Robbery", "Robbery of business property"),
+    "Burglary - residential (domestic)": ("Theft offences", "Residential burglary"),
+    "Burglary - residential (non-dwelling)": ("Theft offences", "Residential burglary"),
+    "Burglary - business and community": ("Theft offences", "Non-residential burglary"),
+    "Vehicle offences": ("Theft offences", "Vehicle offences"),
+    "Theft from the person": ("Theft offences", "Theft from the person"),
+    "Bicycle theft": ("Theft offences", "Bicycle theft"),
+    "Shoplifting": ("Theft offences", "Shoplifting"),
+    "All other theft offences": ("Theft offences", "Other theft offences"),
+    "Criminal damage and arson": ("Criminal damage and arson", "Criminal damage"),
+    "Drug offences": ("Drug offences", "Possession of drugs"),
+    "Possession of weapons offences": (
+        "Possession of weapons offences",
+        "Possession of weapons offences",
+    ),
+    "Public order offences": ("Public order offences", "Public order offences"),
+    "Miscellaneous crimes against society": (
+        "Miscellaneous crimes against society",
+        "Miscellaneous crimes against society",
+    ),
+}
+HO_SUBGROUP_BY_CODE = {
+    "19C": "Rape",
+    "19F": "Rape",
+    "34B": "Robbery of personal property",
+    "56A": "Arson",
+    "56B": "Arson",
+    "92A": "Trafficking of drugs",
+}
+
+
+def ho_group(seed_group: str, code: str) -> tuple[str, str]:
+    """(Offence Group, Offence Subgroup) of an offence code, as the Home Office table has them."""
+    group, subgroup = HO_GROUPS[seed_group]
+    return group, HO_SUBGROUP_BY_CODE.get(code, subgroup)
+
+
 def write_ons_csp_crime(ctx: Context, model: CrimeModel, final: dict[str, pd.DataFrame]) -> None:
-    """One ONS-style table per FY quarter: offences by CSP and offence group, for the demo
-    CSPs (counted from the demo crimes) and a Most Similar Group of real CSPs (synthetic)."""
-    areas = ctx.ref.areas.set_index("lsoa_code")
+    """The Home Office table of police recorded crime by CSP in its published shape, one file
+    per FY quarter (`Financial Year` 2024/25, `Financial Quarter` 1-4, CSPs by name): one row
+    per CSP and offence code, for the demo CSPs (counted from the demo crimes that have an
+    LSOA) and a group of real CSPs (MSG_CSPS, synthetic counts)."""
+    areas = ctx.ref.areas
+    lsoa_csp = areas.set_index("lsoa_code")["csp_code"]
+    csp_names = areas.drop_duplicates("csp_code").set_index("csp_code")
     crimes = pd.concat(final.values(), ignore_index=True)
-    has = crimes.lsoa_code != ""
-    crimes = crimes[has].copy()
-    crimes["csp"] = areas.loc[crimes.lsoa_code, "csp_code"].to_numpy()
-    crimes["group"] = model.group[crimes.code_idx.to_numpy()]
+    crimes = crimes[crimes.lsoa_code != ""].copy()
+    crimes["csp"] = lsoa_csp.loc[crimes.lsoa_code].to_numpy()
     crimes["quarter"] = [fy_of(m[:7]) for m in crimes.recorded_date]
-    groups = sorted(set(model.group))
-    share = pd.Series(model.share, index=model.codes).groupby(model.group).sum()
-    demo_names = {c.code: c.name for c in ctx.csps}
+    counts = crimes.groupby(["quarter", "csp", "code_idx"]).size()
+    groups = [ho_group(g, c) for g, c in zip(model.group, model.codes, strict=True)]
     rng = ctx.rng(ONS_CSP_CRIME)
     level = {code: rng.lognormal(0.0, 0.2) for code in MSG_CSPS}
-    counts = crimes.groupby(["quarter", "csp", "group"]).size()
+    demo_codes = [c.code for c in ctx.csps]
     for fy, q, ms in ctx.quarters():
         rows = []
-        for code, name in demo_names.items():
-            for g in groups:
-                rows.append((code, name, g, int(counts.get(((fy, q), code, g), 0))))
-        for code, (name, pop) in MSG_CSPS.items():
-            lam = 1700 / 270000 * pop * len(ms) * ctx.scale * level[code] * share.to_numpy()
-            for g, n in zip(share.index, rng.poisson(lam), strict=True):
-                rows.append((code, name, g, int(n)))
-        frame = pd.DataFrame(rows, columns=["csp_code", "csp_name", "offence_group", "offences"])
-        frame.insert(0, "financial_year", fy.replace("-", "/"))
-        frame.insert(1, "quarter", f"Q{q}")
-        frame.insert(2, "period_start", ms[0])
-        frame.insert(3, "period_end", ms[-1])
-        frame = frame.sort_values(["csp_code", "offence_group"], kind="stable")
+        for code in demo_codes:
+            n = [int(counts.get(((fy, q), code, i), 0)) for i in range(len(model.codes))]
+            rows.append((code, n))
+        for code, (_name, pop) in MSG_CSPS.items():
+            lam = 1700 / 270000 * pop * len(ms) * ctx.scale * level[code] * model.share
+            rows.append((code, [int(x) for x in rng.poisson(lam)]))
+        out = []
+        for code, n in rows:
+            name, force = csp_names.loc[code, "csp_name"], csp_names.loc[code, "force_name"]
+            for i, (group, subgroup) in enumerate(groups):
+                out.append(
+                    (
+                        fy.replace("-", "/"),
+                        q,
+                        force,
+                        name,
+                        model.description[i],
+                        group,
+                        subgroup,
+                        model.codes[i],
+                        n[i],
+                    )
+                )
+        frame = pd.DataFrame(
+            out,
+            columns=[
+                "financial_year",
+                "financial_quarter",
+                "force_name",
+                "csp_name",
+                "offence_description",
+                "offence_group",
+                "offence_subgroup",
+                "offence_code",
+                "number_of_offences",
+            ],
+        ).sort_values(
+            ["force_name", "csp_name", "offence_group", "offence_subgroup"], kind="stable"
+        )
         ctx.write_csv(ONS_CSP_CRIME, f"{fy}-Q{q}-ons-csp-crime.csv", frame, ms)

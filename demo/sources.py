@@ -47,16 +47,6 @@ SOURCES: list[str] = [
 
 #: Header of each source that has no ingest contract yet, in file order.
 UNCONTRACTED_HEADERS: dict[str, tuple[str, ...]] = {
-    ONS_CSP_CRIME: (
-        "financial_year",
-        "quarter",
-        "period_start",
-        "period_end",
-        "csp_code",
-        "csp_name",
-        "offence_group",
-        "offences",
-    ),
     INDICATOR_RETURNS: (
         "indicator_code",
         "period",

@@ -4,6 +4,9 @@ CSV: UTF-8 (with or without BOM) or Windows-1252, LF or CRLF line ends, columns 
 by header name in any order. XLSX: the first sheet, title rows above the header allowed
 (the header row is the first row that holds every contract header); a date cell of a DATE
 or TIMESTAMP column is read in the column's format (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS`).
+A contract with `xlsx_all_sheets` (a published workbook of one sheet per year) reads every
+sheet that has the header, one after the other; a finding on such a sheet names the file and
+the sheet, and the row is the sheet's own row number.
 
 The bulk read is DuckDB's `read_csv` (all text, strict). Python only decodes/re-encodes
 the bytes when they are not plain UTF-8, and converts XLSX to a CSV copy.
@@ -64,6 +67,9 @@ class StagedFile:
 
     file_name: str
     table: str | None = None
+    #: what each value of the table's `_part` column names in a finding: the file itself,
+    #: or, for a workbook read sheet by sheet, "<file> (sheet '<name>')"
+    part_names: list[str] = field(default_factory=list)
     rows: int = 0
     encoding: str | None = None
     header: list[str] = field(default_factory=list)
@@ -349,13 +355,14 @@ def _stage_csv(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT (rowid + {2 + line_offset})::INTEGER AS _line,
+        SELECT (rowid + {2 + line_offset})::INTEGER AS _line, 0 AS _part,
                (rowid + 1)::INTEGER AS _row_number, {select}
         FROM {raw}
         """
     )
     _drop(con, raw, rej, scan)
     staged.table = table
+    staged.part_names = [file_name]
     staged.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     if staged.rows == 0:
         staged.errors.append(
@@ -449,62 +456,130 @@ def _stage_xlsx(con, contract, path: Path, data: bytes, table: str, max_errors: 
         )
         return staged
     try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        expected = set(contract.headers)
-        best: tuple[int, int, list[str]] = (-1, 0, [])
-        header_row = None
-        header: list[str] = []
-        for r, values in enumerate(rows, start=1):
-            cells = [_cell_text(v).strip() for v in values]
-            hits = len(expected & set(cells))
-            if hits > best[0]:
-                best = (hits, r, cells)
-            if hits == len(expected):
-                header_row, header = r, cells
-                break
-            if r >= _XLSX_HEADER_SEARCH_ROWS:
-                break
-        if header_row is None:
-            if best[0] <= 0:
-                staged.errors.append(
-                    Finding(
-                        file_name,
-                        None,
-                        None,
-                        "no header row found: no row in the first "
-                        f"{_XLSX_HEADER_SEARCH_ROWS} holds the contract's column names"
-                        if best[1]
-                        else "empty workbook: no header and no data rows",
-                    )
-                )
-                return staged
-            while best[2] and best[2][-1] == "":
-                best[2].pop()
-            errs, warns, _ = check_header(contract, file_name, best[2], best[1])
-            staged.errors += errs or [Finding(file_name, best[1], None, "no header row found")]
-            return staged
-        while header and header[-1] == "":
-            header.pop()
-        by_header = contract.by_header()
-        columns = [by_header.get(h) for h in header]  # the contract column of each cell
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(header)
-        width = len(header)
-        pending_blank = 0
-        for values in rows:
-            cells = [_cell_text(v, c) for v, c in zip(values[:width], columns, strict=False)]
-            cells += [""] * (width - len(cells))
-            if not any(c.strip() for c in cells):
-                pending_blank += 1  # trailing empty rows are common in sheets
-                continue
-            for _ in range(pending_blank):
-                w.writerow([""] * width)
-            pending_blank = 0
-            w.writerow(cells)
+        if not contract.xlsx_all_sheets:
+            return _stage_sheet(con, contract, path, wb.worksheets[0], file_name, table, max_errors)
+        return _stage_sheets(con, contract, path, wb, table, max_errors)
     finally:
         wb.close()
+
+
+def _stage_sheets(con, contract, path: Path, wb, table: str, max_errors: int) -> StagedFile:
+    """Every sheet of the workbook that holds the contract's header, one after the other (a
+    published workbook of one sheet per year). A sheet with none of the contract's column
+    names (a cover or notes sheet) is skipped with a warning; a sheet whose header is broken
+    rejects the file like a broken header of a CSV."""
+    file_name = path.name
+    staged = StagedFile(file_name=file_name)
+    parts: list[StagedFile] = []
+    expected = set(contract.headers)
+    for i, ws in enumerate(wb.worksheets):
+        part_name = f"{file_name} (sheet '{ws.title}')"
+        hits = 0
+        for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            hits = max(hits, len(expected & {_cell_text(v).strip() for v in values}))
+            if hits == len(expected) or r >= _XLSX_HEADER_SEARCH_ROWS:
+                break
+        if hits == 0:
+            staged.warnings.append(
+                Finding(
+                    part_name,
+                    None,
+                    None,
+                    "sheet skipped: none of the contract's column names in its first "
+                    f"{_XLSX_HEADER_SEARCH_ROWS} rows (a cover or notes sheet?)",
+                )
+            )
+            continue
+        part = _stage_sheet(con, contract, path, ws, part_name, f"{table}_s{i}", max_errors)
+        staged.errors += part.errors
+        staged.warnings += part.warnings
+        parts.append(part)
+    if not parts:
+        staged.errors.append(
+            Finding(
+                file_name,
+                None,
+                None,
+                "no sheet holds the contract's header: no row in the first "
+                f"{_XLSX_HEADER_SEARCH_ROWS} of any sheet holds the contract's column names",
+            )
+        )
+    if staged.errors or not parts:
+        _drop(con, *(p.table for p in parts if p.table))
+        return staged
+    union = " UNION ALL ".join(
+        f"SELECT * REPLACE ({n} AS _part) FROM {p.table}" for n, p in enumerate(parts)
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {table} AS
+            SELECT * REPLACE (row_number() OVER (ORDER BY _part, _line)::INTEGER AS _row_number)
+            FROM ({union})"""
+    )
+    _drop(con, *(p.table for p in parts))
+    staged.table = table
+    staged.part_names = [p.file_name for p in parts]
+    staged.header = parts[0].header
+    staged.encoding = parts[0].encoding
+    staged.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return staged
+
+
+def _stage_sheet(con, contract, path: Path, ws, file_name: str, table: str, max_errors: int):
+    """One sheet: find its header row, then read it as the CSV it would be saved as."""
+    staged = StagedFile(file_name=file_name)
+    rows = ws.iter_rows(values_only=True)
+    expected = set(contract.headers)
+    best: tuple[int, int, list[str]] = (-1, 0, [])
+    header_row = None
+    header: list[str] = []
+    for r, values in enumerate(rows, start=1):
+        cells = [_cell_text(v).strip() for v in values]
+        hits = len(expected & set(cells))
+        if hits > best[0]:
+            best = (hits, r, cells)
+        if hits == len(expected):
+            header_row, header = r, cells
+            break
+        if r >= _XLSX_HEADER_SEARCH_ROWS:
+            break
+    if header_row is None:
+        if best[0] <= 0:
+            staged.errors.append(
+                Finding(
+                    file_name,
+                    None,
+                    None,
+                    "no header row found: no row in the first "
+                    f"{_XLSX_HEADER_SEARCH_ROWS} holds the contract's column names"
+                    if best[1]
+                    else "empty workbook: no header and no data rows",
+                )
+            )
+            return staged
+        while best[2] and best[2][-1] == "":
+            best[2].pop()
+        errs, warns, _ = check_header(contract, file_name, best[2], best[1])
+        staged.errors += errs or [Finding(file_name, best[1], None, "no header row found")]
+        return staged
+    while header and header[-1] == "":
+        header.pop()
+    by_header = contract.by_header()
+    columns = [by_header.get(h) for h in header]  # the contract column of each cell
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    width = len(header)
+    pending_blank = 0
+    for values in rows:
+        cells = [_cell_text(v, c) for v, c in zip(values[:width], columns, strict=False)]
+        cells += [""] * (width - len(cells))
+        if not any(c.strip() for c in cells):
+            pending_blank += 1  # trailing empty rows are common in sheets
+            continue
+        for _ in range(pending_blank):
+            w.writerow([""] * width)
+        pending_blank = 0
+        w.writerow(cells)
     text = buf.getvalue()
     return _stage_csv(
         con,

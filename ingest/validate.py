@@ -134,7 +134,7 @@ def column_checks(col: Column, reference_tables: dict[str, str]) -> list[tuple[s
         checks.append(
             (
                 f"{v} NOT IN (SELECT value FROM {reference_tables[col.name]})",
-                f"unknown code: not in seeds/{seed_file} ({seed_col})",
+                f"unknown {col.reference_what}: not in seeds/{seed_file} ({seed_col})",
             )
         )
     # every rule but "required" applies to non-blank values only
@@ -206,7 +206,7 @@ def check_rows(
             i = len(meta)
             meta.append((col, reason))
             branches.append(
-                f"SELECT {i} AS check_id, _line, {_quote_ident(col.name)} AS value, "
+                f"SELECT {i} AS check_id, _part, _line, {_quote_ident(col.name)} AS value, "
                 f"NULL::INTEGER AS first_line FROM {t} WHERE {cond}"
             )
         if col.unique:
@@ -214,19 +214,22 @@ def check_rows(
             meta.append((col, "duplicate key value '{value}'"))
             v = _v(col)
             branches.append(
-                f"SELECT {i} AS check_id, _line, value, first_line "
-                f"FROM (SELECT _line, {v} AS value, min(_line) OVER (PARTITION BY {v}) first_line "
-                f"FROM {t}) WHERE value IS NOT NULL AND _line > first_line"
+                f"SELECT {i} AS check_id, _part, _line, value, first_line "
+                f"FROM (SELECT _part, _line, _row_number, {v} AS value, "
+                f"min(_row_number) OVER (PARTITION BY {v}) AS first_row, "
+                f"arg_min(_line, _row_number) OVER (PARTITION BY {v}) AS first_line "
+                f"FROM {t}) WHERE value IS NOT NULL AND _row_number > first_row"
             )
     if contract.row_rules:
         # the rules across columns read the row typed; a value its column rejects is NULL
-        typed = f"(SELECT _line, {typed_select(contract, lenient=True)} FROM {t})"
+        typed = f"(SELECT _part, _line, {typed_select(contract, lenient=True)} FROM {t})"
         for rule in contract.row_rules:
             col = contract.column(rule.column)
             i = len(meta)
             meta.append((col, rule.reason))
             branches.append(
-                f"SELECT {i} AS check_id, _line, {_quote_ident(col.name)}::VARCHAR AS value, "
+                f"SELECT {i} AS check_id, _part, _line, "
+                f"{_quote_ident(col.name)}::VARCHAR AS value, "
                 f"NULL::INTEGER AS first_line FROM {typed} WHERE coalesce(({rule.condition}), "
                 "false)"
             )
@@ -234,8 +237,8 @@ def check_rows(
     if branches:
         sql = (
             "SELECT check_id, count(*) AS n, "
-            f"list(struct_pack(line := _line, value := value, first := first_line) "
-            f"ORDER BY _line)[1:{per_check}] "
+            "list(struct_pack(part := _part, line := _line, value := value, "
+            f"first := first_line) ORDER BY _part, _line)[1:{per_check}] "
             f"FROM ({' UNION ALL '.join(branches)}) GROUP BY check_id ORDER BY check_id"
         )
         for check_id, n, examples in con.execute(sql).fetchall():
@@ -248,7 +251,7 @@ def check_rows(
                     text = reason if value is None else f"{reason}: '{_clip(value)}'"
                 if ex["first"] is not None:
                     text += f" (same as row {ex['first']})"
-                errors.append(Finding(f, ex["line"], col.header, text))
+                errors.append(Finding(_part_name(staged, ex["part"]), ex["line"], col.header, text))
             if n > len(examples):
                 errors.append(
                     Finding(f, None, col.header, f"{_head(reason)}: {n - len(examples)} more rows")
@@ -288,6 +291,12 @@ def check_rows(
                     )
                 )
     return errors, warnings
+
+
+def _part_name(staged: StagedFile, part: int) -> str:
+    """The file (or the file and sheet) a row of the staged table came from."""
+    names = staged.part_names
+    return names[part] if 0 <= part < len(names) else staged.file_name
 
 
 def _head(reason: str) -> str:

@@ -88,6 +88,7 @@ class Column:
     true_values: tuple[str, ...] = ("Y",)  # for BOOLEAN columns
     false_values: tuple[str, ...] = ("N",)
     reference: tuple[str, str] | None = None  # (seed file, column) the value must exist in
+    reference_what: str = "code"  # what a value not in the reference is, for messages
     null_values: tuple[str, ...] = ()  # texts that mean no value: load as NULL, like blank
 
     def __post_init__(self) -> None:
@@ -126,6 +127,9 @@ class Contract:
     lag_days: int = 35  # a period is due this many days after its end
     file_pattern: str = "*.csv"
     formats: tuple[str, ...] = ("csv", "xlsx")
+    #: XLSX: read every sheet that holds the header (a published workbook of one sheet per
+    #: year), not only the first
+    xlsx_all_sheets: bool = False
     publisher: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
     row_rules: tuple[RowRule, ...] = field(default_factory=tuple)

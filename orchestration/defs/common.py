@@ -25,6 +25,7 @@ SERVING_TABLES: tuple[str, ...] = (
     "dim_area",
     "dim_date",
     "crime_by_lsoa_month",
+    "peer_ranking",
     "marac_cases_by_agency",
     "repeat_flag_agreement",
     "asb_reports_by_category",

@@ -1,5 +1,5 @@
 """Crime: this year against last, rates, hate crime, public place violence, serious
-acquisitive crime and crime by LSOA.
+acquisitive crime, crime by LSOA and the peer ranking (Most Similar Group).
 
 Measure codes, the rule: a measure code is written by hand in at most one dashboard
 module, this one, and nowhere else under superset/ except the generated superset/assets/.
@@ -25,6 +25,7 @@ from assets_format import (
     pivot,
     simple_filter,
     table_agg,
+    table_raw,
     timeseries,
 )
 from catalogue import Measure, codes, in_domain
@@ -50,6 +51,7 @@ RATES = "Rates per 1,000 by month"
 HATE_STRANDS = "Hate crime by strand"
 PPV_AND_SAC = "Public place violence and SAC by month"
 BY_LSOA = "Crime by LSOA"
+PEERS = "Peer ranking: rate per 1,000 and position in the Most Similar Group by quarter"
 
 
 def fy_count(name: str, measure: Measure) -> Chart:
@@ -138,6 +140,31 @@ def build(measures: list[Measure]) -> Dashboard:
             [simple_filter("measure_code", "==", ALL_CRIME)],
             "All crime by LSOA over the selected period, highest first (top 50).",
         ),
+        table_raw(
+            PEERS,
+            "peer_ranking",
+            [
+                "quarter_label",
+                "area_name",
+                "measure_name",
+                "count",
+                "rate_per_1000",
+                "position_label",
+                "position_last_quarter_label",
+                "group_median_rate_per_1000",
+            ],
+            [("period_month", False), ("area_name", True), ("display_order", True)],
+            [],
+            "Each CSP against its group of similar CSPs (seeds/most_similar_groups.csv, a "
+            "labelled stand-in until the Home Office groups are added): offences of the Home "
+            "Office table of recorded crime by CSP per 1,000 population, and the CSP's "
+            "position in its group by that rate, 1 = the lowest rate, this quarter and last.",
+            column_config={
+                "rate_per_1000": {"d3NumberFormat": ",.1f"},
+                "group_median_rate_per_1000": {"d3NumberFormat": ",.1f"},
+            },
+            row_limit=500,
+        ),
     ]
     fy_charts = [ALL_CRIME_FY, SAC_FY, PPV_FY, EVERY_MEASURE]
     filters = [
@@ -166,12 +193,14 @@ def build(measures: list[Measure]) -> Dashboard:
         [(EVERY_MEASURE, 12, 130)],
         [(RATES, 6, 50), (HATE_STRANDS, 6, 50)],
         [(PPV_AND_SAC, 6, 60), (BY_LSOA, 6, 60)],
+        [(PEERS, 12, 80)],
     ]
     return Dashboard(
         TITLE,
         SLUG,
         "Crime in the partnership: this year against last, rates, hate crime, public "
-        "place violence, serious acquisitive crime and crime by LSOA.",
+        "place violence, serious acquisitive crime, crime by LSOA and the CSP's position "
+        "among its peers.",
         charts,
         layout,
         filters,

@@ -3,7 +3,8 @@
 `scorecard` (the published dbt model), `scorecard_fy_compare` (its two latest financial
 years by month of the FY), `crime_by_lsoa` (serving table crime_by_lsoa_month), the
 domestic abuse marts `marac_cases_by_agency` and `repeat_flag_agreement`, the council ASB
-mart `asb_reports_by_category`, probation's criminogenic needs `probation_needs`, and the
+mart `asb_reports_by_category`, probation's criminogenic needs `probation_needs`, the
+peer ranking among each CSP's Most Similar Group `peer_ranking`, and the
 marts about the figures themselves:
 `restatements` (figures changed after they were first published) and `source_status`
 (is each partner's data up to date).
@@ -78,6 +79,15 @@ VERBOSE = {
     "expected_by": "Expected by",
     "is_overdue": "Overdue",
     "days_late": "Days late",
+    "rate_per_1000": "Rate per 1,000",
+    "rank_in_group": "Position",
+    "group_size": "Ranked",
+    "group_members": "Group members",
+    "group_median_rate_per_1000": "Group median per 1,000",
+    "rate_per_1000_last_quarter": "Rate per 1,000 last quarter",
+    "rank_in_group_last_quarter": "Position last quarter",
+    "population": "Population",
+    "population_year": "Population mid-year",
     "status": "Status",
     "team": "Team",
     "event_type": "Assessment",
@@ -342,6 +352,57 @@ def asb_datasets() -> list[dict[str, Any]]:
 LATEST_SQL = "arg_max_null({}, period_month)"
 
 
+def peer_datasets() -> list[dict[str, Any]]:
+    """The peer ranking: per CSP, measure and quarter of the Home Office table of crime by
+    CSP, the rate per 1,000 and the position within the CSP's group, this quarter and last."""
+    return [
+        mart_dataset(
+            "peer_ranking",
+            [
+                MONTH_LABEL,
+                col(
+                    "quarter_label",
+                    "VARCHAR",
+                    expression="financial_year || ' Q' || financial_quarter",
+                    verbose="Quarter",
+                    description="The financial year and quarter, e.g. '2024/25 Q1'.",
+                ),
+                col(
+                    "position_label",
+                    "VARCHAR",
+                    expression=(
+                        "CASE WHEN rank_in_group IS NULL THEN 'not ranked' "
+                        "ELSE printf('%d of %d', rank_in_group, group_size) END"
+                    ),
+                    verbose="Position",
+                    description="The CSP's position by rate within its group this quarter, "
+                    "1 = the lowest rate, of the members ranked (e.g. '13 of 15').",
+                ),
+                col(
+                    "position_last_quarter_label",
+                    "VARCHAR",
+                    expression=(
+                        "CASE WHEN rank_in_group_last_quarter IS NULL THEN 'not ranked' "
+                        "ELSE printf('%d of %d', rank_in_group_last_quarter, "
+                        "group_size_last_quarter) END"
+                    ),
+                    verbose="Position last quarter",
+                    description="The same the quarter before.",
+                ),
+            ],
+            [
+                metric(
+                    "peer_rate",
+                    "MAX(rate_per_1000)",
+                    "Rate per 1,000",
+                    ",.1f",
+                    "The CSP's rate per 1,000 population (one row per CSP, measure and quarter).",
+                ),
+            ],
+        )
+    ]
+
+
 def reoffending_datasets() -> list[dict[str, Any]]:
     """Probation's criminogenic needs: per CSP, team, assessment type, OASys section and
     month. The metrics take the mart's own figures from 1 April (count, share and its
@@ -594,6 +655,7 @@ def build_datasets() -> list[dict[str, Any]]:
         lsoa,
         *domestic_abuse_datasets(),
         *asb_datasets(),
+        *peer_datasets(),
         *reoffending_datasets(),
         *figure_datasets(),
     ]

@@ -143,12 +143,12 @@ def test_police_crime_alone_publishes_and_police_street_measures_are_no_data(
 def test_no_contracted_source_publishes_an_empty_scorecard(csp_env, landing, capsys):
     """Only a partner with no ingest contract yet has sent a file: nothing to load, every
     raw table exists and is empty, the scorecard published is empty ("no data")."""
-    folder = landing / "ons_csp_crime"
+    folder = landing / "cctv_incidents"  # a partner source with no contract (none has one)
     folder.mkdir(parents=True)
     (folder / "2024-01-x.csv").write_text("csp_code,offences\nE22000307,1\n")
 
     out = _build(capsys)
-    assert "no ingest contract yet: 1 folder(s)" in out and "ons_csp_crime" in out
+    assert "no ingest contract yet: 1 folder(s)" in out and "cctv_incidents" in out
     assert "no partner data yet: the scorecard is empty" in out
 
     serving = csp_env / "serving.duckdb"

@@ -35,6 +35,8 @@ REFERENCE_SEEDS = (
     "targets.csv",
     "police_uk_crime_types.csv",
     "forces.csv",
+    "most_similar_groups.csv",
+    "ons_offence_measures.csv",
 )
 
 TV, KENT = "E23000029", "E23000032"

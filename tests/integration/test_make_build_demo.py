@@ -279,6 +279,7 @@ def test_make_build_publishes_every_measure_for_both_demo_csps(tmp_path, repo_ro
         "probation_events",
         "iom_cohort",
         "iom_convictions",
+        "ons_csp_crime",
     }
 
     # treatment and court orders: every measure, both CSPs, every month of the demo

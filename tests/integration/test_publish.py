@@ -120,6 +120,11 @@ def _warehouse(
         "11::BIGINT AS with_need"
     )
     con.execute(
+        "CREATE OR REPLACE TABLE main_marts.peer_ranking AS SELECT 'csp' AS area_type, "
+        "'E22000307' AS area_code, 'all_crime' AS measure_code, DATE '2024-03-01' AS period_month, "
+        "13 AS rank_in_group, 15 AS group_size"
+    )
+    con.execute(
         "CREATE OR REPLACE TABLE main_marts.restatements AS SELECT 'asb_council' AS measure_code, "
         "'csp' AS area_type, 'E22000307' AS area_code, DATE '2024-01-01' AS period_month, "
         "4::BIGINT AS count_before, 5::BIGINT AS count_after, "
@@ -167,6 +172,7 @@ def test_publish_copies_aggregates_only(tmp_path: Path):
         "dim_area": 1,
         "dim_date": 1,
         "crime_by_lsoa_month": 2,
+        "peer_ranking": 1,
         "marac_cases_by_agency": 1,
         "repeat_flag_agreement": 1,
         "asb_reports_by_category": 1,
@@ -382,6 +388,30 @@ def test_failed_publish_leaves_old_serving_file(tmp_path: Path, break_it, messag
     assert serving.stat().st_ino == old_inode
     assert serving.read_bytes() == old_bytes
     assert not list(tmp_path.glob("serving.duckdb.*.tmp*"))
+
+
+def test_raw_data_the_scorecard_does_not_count_leaves_it_honestly_empty(tmp_path: Path):
+    """Only the Home Office table of crime by CSP has arrived: the peer ranking reads it, no
+    catalogue measure does (main_seeds.measures names its sources), so the empty scorecard is
+    "no data" and the publish goes ahead; a raw table of a scorecard source still refuses."""
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb", scorecard_rows=0, raw_rows=5)
+    con = duckdb.connect(str(warehouse))
+    con.execute("ALTER TABLE raw.police_street RENAME TO ons_csp_crime")
+    con.execute("CREATE SCHEMA main_seeds")
+    con.execute(
+        "CREATE TABLE main_seeds.measures AS SELECT * FROM (VALUES "
+        "('all_crime', 'police_crime|police_street'), ('iom_convictions', "
+        "'iom_cohort+iom_convictions')) t(measure_code, source)"
+    )
+    con.close()
+    result = publish_serving(warehouse, tmp_path / "serving.duckdb")
+    assert result.no_data and result.counts["scorecard"] == 0
+
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE TABLE raw.iom_cohort AS SELECT 1 AS offender_ref")
+    con.close()
+    with pytest.raises(PublishError, match=r"empty although .*raw\.iom_cohort 1 rows\)"):
+        publish_serving(warehouse, tmp_path / "serving.duckdb")
 
 
 def test_person_level_columns_are_refused(tmp_path: Path):

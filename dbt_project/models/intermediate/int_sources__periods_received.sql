@@ -41,6 +41,15 @@ received as (
     group by all
     {% endfor %}
 
+    -- the Home Office table of crime by CSP: each quarter (its last month) of the CSPs the
+    -- warehouse ranks among peers (those with a group in seeds/most_similar_groups.csv)
+    union all
+    select 'ons_csp_crime' as source, 'csp' as scope_type, csp_code as scope_code,
+        period_month, max(loaded_at) as loaded_at, arg_max(source_file, loaded_at) as source_file
+    from {{ ref('int_peers__csp_measure_counts') }}
+    where csp_code in (select csp_code from {{ ref('most_similar_groups') }})
+    group by all
+
     -- NDTMS's yearly export, for the areas that are CSPs (its period: the year's last month)
     union all
     select source, 'csp' as scope_type, area_code as scope_code, period_month,

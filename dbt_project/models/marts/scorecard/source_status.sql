@@ -67,7 +67,9 @@ judged as (
         {{ status_as_of() }} as as_of,
         (summarised.last_period_received
             + to_months(schedules.months_per_period))::date as next_period_due,
-        (summarised.last_period_received + to_months(2 * schedules.months_per_period)
+        -- the next period's end (a period is named by its last month: the month after the
+        -- next period's month, less a day) plus the lag
+        (summarised.last_period_received + to_months(schedules.months_per_period + 1)
             - interval 1 day + to_days(schedules.lag_days))::date as expected_by
     from summarised
     inner join schedules
