@@ -49,6 +49,7 @@ PPV_FY = "Public place violence: this FY against last FY by month"
 EVERY_MEASURE = "Every measure: this FY against last FY by month"
 RATES = "Rates per 1,000 by month"
 HATE_STRANDS = "Hate crime by strand"
+HATE_CHANGE = "Hate crime: change on last year and its significance"
 PPV_AND_SAC = "Public place violence and SAC by month"
 BY_LSOA = "Crime by LSOA"
 PEERS = "Peer ranking: rate per 1,000 and position in the Most Similar Group by quarter"
@@ -121,6 +122,36 @@ def build(measures: list[Measure]) -> Dashboard:
             "Hate crimes by strand and month (a crime with several strands counts in each).",
             stack=True,
         ),
+        table_raw(
+            HATE_CHANGE,
+            "scorecard",
+            [
+                "month_label",
+                "area_name",
+                "measure_name",
+                "ytd_count",
+                "ytd_count_last_year",
+                "ytd_change_pct",
+                "direction_arrow",
+                "significance_label",
+                "ytd_change_ci_lower",
+                "ytd_change_ci_upper",
+            ],
+            [("period_month", False), ("area_name", True), ("display_order", True)],
+            [simple_filter("measure_code", "IN", [HATE_CRIME_TOTAL, *strands]), *csp_only()],
+            "Hate crime from 1 April against the same months last year, by strand, with the "
+            "95% interval of the change (exact, for a handful of incidents) and whether it "
+            "is significant: a strand's +140% from 7 to 17 incidents is 'not significant', "
+            "a change that could be chance, not a trend.",
+            column_config={
+                "ytd_count": {"d3NumberFormat": ",d"},
+                "ytd_count_last_year": {"d3NumberFormat": ",d"},
+                "ytd_change_pct": {"d3NumberFormat": "+.1f"},
+                "ytd_change_ci_lower": {"d3NumberFormat": "+.1f"},
+                "ytd_change_ci_upper": {"d3NumberFormat": "+.1f"},
+            },
+            row_limit=500,
+        ),
         timeseries(
             PPV_AND_SAC,
             "echarts_timeseries_line",
@@ -192,6 +223,7 @@ def build(measures: list[Measure]) -> Dashboard:
         [(SAC_FY, 6, 50), (PPV_FY, 6, 50)],
         [(EVERY_MEASURE, 12, 130)],
         [(RATES, 6, 50), (HATE_STRANDS, 6, 50)],
+        [(HATE_CHANGE, 12, 60)],
         [(PPV_AND_SAC, 6, 60), (BY_LSOA, 6, 60)],
         [(PEERS, 12, 80)],
     ]
