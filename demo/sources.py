@@ -57,16 +57,6 @@ UNCONTRACTED_HEADERS: dict[str, tuple[str, ...]] = {
         "offence_group",
         "offences",
     ),
-    INDICATOR_RETURNS: (
-        "indicator_code",
-        "period",
-        "value",
-        "numerator",
-        "denominator",
-        "note",
-        "submitted_by",
-        "csp_code",
-    ),
 }
 
 
