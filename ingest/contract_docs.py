@@ -101,7 +101,10 @@ def render(contract: Contract) -> str:
             f"{_rule(c)} | {c.description} |"
         )
     if contract.row_rules:
-        lines += ["", "## Rules across columns", ""] + [
+        lines += ["", "## Rules across columns", ""]
+        if contract.row_lookup:
+            lines += [f"Each row (`_row`) is read with `{contract.row_lookup}`.", ""]
+        lines += [
             f"- `{r.column}`: rejected when {r.reason} (`{r.condition}`)"
             for r in contract.row_rules
         ]

@@ -267,17 +267,24 @@ def file_period(
     return first[0], []
 
 
-def _expand_seeds(sql: str, seeds_dir: Path) -> str:
-    """`{seed:<file>}` in a row rule: the seed file read as text columns."""
-    return re.sub(
-        r"\{seed:([A-Za-z0-9_.-]+)\}",
-        lambda m: (
-            "read_csv("
-            + _sql_str(str(Path(seeds_dir) / m.group(1)))
-            + ", header = true, all_varchar = true)"
-        ),
-        sql,
-    )
+def _expand_seeds(con: duckdb.DuckDBPyConnection, sql: str, seeds_dir: Path) -> str:
+    """`{seed:<file>}` in a row rule: the seed file's rows as text columns (a temp table made
+    once per connection and seed file version, as the reference checks' are)."""
+
+    def table(m: re.Match) -> str:
+        seed = Path(seeds_dir) / m.group(1)
+        stat = seed.stat()
+        version = hashlib.sha256(
+            f"{seed.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()
+        ).hexdigest()[:16]
+        name = f"_seed_{version}"
+        con.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {name} AS SELECT * FROM "
+            f"read_csv({_sql_str(str(seed))}, header = true, all_varchar = true)"
+        )
+        return name
+
+    return re.sub(r"\{seed:([A-Za-z0-9_.-]+)\}", table, sql)
 
 
 def skip_rows(con: duckdb.DuckDBPyConnection, contract: Contract, staged: StagedFile) -> None:
@@ -362,6 +369,9 @@ def check_rows(
             )
             extra = f", {first} AS _file_first_month, {last} AS _file_last_month"
         typed = f"(SELECT _line, {typed_select(contract, lenient=True)}{extra} FROM {t})"
+        if contract.row_lookup:
+            lookup = _expand_seeds(con, contract.row_lookup, seeds_dir)
+            typed = f"(SELECT * FROM {typed} AS _row {lookup})"
         for rule in contract.row_rules:
             col = contract.column(rule.column)
             i = len(meta)
@@ -370,7 +380,7 @@ def check_rows(
             branches.append(
                 f"SELECT {i} AS check_id, _line, {_quote_ident(col.name)}::VARCHAR AS value, "
                 f"NULL::INTEGER AS first_line FROM {typed} WHERE coalesce(("
-                f"{_expand_seeds(rule.condition, seeds_dir)}), false)"
+                f"{_expand_seeds(con, rule.condition, seeds_dir)}), false)"
             )
     errors: list[Finding] = []
     if branches:

@@ -167,6 +167,10 @@ class Contract:
     #: left out before validation, with one warning giving `skip_row_reason`.
     skip_row_sql: str | None = None
     skip_row_reason: str = ""
+    #: A join the row rules' view of each row adds, for the columns of a reference they read
+    #: (`LEFT JOIN (...) AS x ON x.code = _row.code`; the row is `_row`); `{seed:<file>}` in
+    #: it (as in a rule) reads a seed file as text columns.
+    row_lookup: str | None = None
 
     def __post_init__(self) -> None:
         if self.cadence not in CADENCES:

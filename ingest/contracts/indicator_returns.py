@@ -14,10 +14,10 @@ _CATALOGUE = (
     "trim(period_type) AS cat_period_type FROM {seed:measures.csv} "
     "WHERE trim(method) = 'partner_return' AND measure_code IS NOT NULL)"
 )
-_UNIT = f"(SELECT any_value(cat_unit) FROM {_CATALOGUE} WHERE cat_code = indicator_code)"
-_PERIOD_TYPE = (
-    f"(SELECT any_value(cat_period_type) FROM {_CATALOGUE} WHERE cat_code = indicator_code)"
-)
+#: The row rules read each row's indicator in the catalogue (NULL: not a partner_return code).
+_LOOKUP = f"LEFT JOIN {_CATALOGUE} AS _cat ON _cat.cat_code = _row.indicator_code"
+_UNIT = "cat_unit"
+_PERIOD_TYPE = "cat_period_type"
 _IS_PCT = f"{_UNIT} = '%'"
 _IS_COUNT = f"{_UNIT} = 'count'"
 
@@ -151,6 +151,7 @@ CONTRACT = Contract(
         "(`2026-27-Q2-...`); every row's period lies within it."
     ),
     unique_together=("csp_code", "indicator_code", "period"),
+    row_lookup=_LOOKUP,
     skip_row_sql=(
         "coalesce(trim(\"value\"), '') = '' AND coalesce(trim(\"numerator\"), '') = '' "
         "AND coalesce(trim(\"denominator\"), '') = ''"
@@ -162,7 +163,7 @@ CONTRACT = Contract(
     row_rules=(
         RowRule(
             "indicator_code",
-            f"indicator_code NOT IN (SELECT cat_code FROM {_CATALOGUE})",
+            "indicator_code IS NOT NULL AND cat_code IS NULL",
             "unknown indicator code '{value}': not a measure of seeds/measures.csv that "
             "partners return (method partner_return)",
         ),
