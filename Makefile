@@ -18,7 +18,7 @@ export DBT_DOCS_PORT ?= 8081
 export DAGSTER_HOME ?= $(CSP_DATA_DIR)/.dagster
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install superset-install chromium demo build up test screenshots lint bench clean
+.PHONY: help install superset-install chromium demo build up test screenshots lint bench clean template
 
 help:
 	@echo "make up     install, build the warehouse on demo data, serve Superset and the Dagster UI"
@@ -27,6 +27,7 @@ help:
 	@echo "make demo   write the demo partner files into an empty landing folder"
 	@echo "make screenshots  refresh docs/screenshots/ from the browser test"
 	@echo "make bench  print measured timings"
+	@echo "make template CSP=E22000307 PERIOD='2026/27 Q2'  the partners' blank indicator return"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -77,6 +78,11 @@ test: install superset-install chromium
 # clean); this target is the one way to refresh the README's pictures.
 screenshots: install superset-install chromium
 	CSP_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(RUN) pytest -q tests/superset/test_superset_browser.py
+
+# The partners' blank indicator return (XLSX) of a CSP and FY quarter, into OUT (default .).
+template: install
+	@test -n "$(CSP)" -a -n "$(PERIOD)" || { echo "usage: make template CSP=<code or name> PERIOD='2026/27 Q2' [OUT=folder]"; exit 2; }
+	$(RUN) csp template --csp "$(CSP)" --period "$(PERIOD)" --out "$(or $(OUT),.)"
 
 bench: install
 	$(RUN) python scripts/bench.py

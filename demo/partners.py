@@ -11,8 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ingest.template import partner_return_indicators
+
 from .config import DemoCsp
 from .context import (
+    DEFAULT_SEEDS_DIR,
     Context,
     dates_to_str,
     days_in,
@@ -753,6 +756,7 @@ def write_indicator_returns(ctx: Context, csp: DemoCsp) -> None:
     One return (Medway, the second-to-last quarter) arrives late: see the manifest."""
     rng = ctx.rng(INDICATOR_RETURNS, csp.code)
     f = ctx.size_factor(csp)
+    indicators = partner_return_indicators(DEFAULT_SEEDS_DIR)
     quarters = ctx.quarters()
     late_q = quarters[max(len(quarters) - 2, 0)][:2] if csp.code == "E22000143" else None
     for fy, q, ms in quarters:
@@ -832,6 +836,9 @@ def write_indicator_returns(ctx: Context, csp: DemoCsp) -> None:
             ],
         )
         frame.insert(len(frame.columns), "csp_code", csp.code)
+        # the name and unit the template (`csp template`) pre-fills, from the catalogue
+        frame["indicator_name"] = frame.indicator_code.map({i.code: i.name for i in indicators})
+        frame["unit"] = frame.indicator_code.map({i.code: i.unit for i in indicators})
         name = _name(f"{fy}-Q{q}", csp, INDICATOR_RETURNS, "xlsx")
         titles = [
             f"{csp.name} Community Safety Partnership: indicator return",

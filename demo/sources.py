@@ -1,9 +1,8 @@
 """The sources the demo writes: every source name, and the header of each file.
 
-This is the one module of the demo that spells a source's name or lists its columns; the
-rest of the demo uses the constants below. A source with an ingest contract
-(`ingest.contracts`) takes its header from the contract, so a change in the contract
-changes the demo's files; the others keep their header here until they get a contract.
+This is the one module of the demo that spells a source's name; the rest of the demo uses
+the constants below. Every source takes its header from its ingest contract
+(`ingest.contracts`), so a change in the contract changes the demo's files.
 """
 
 from __future__ import annotations
@@ -45,29 +44,12 @@ SOURCES: list[str] = [
     INDICATOR_RETURNS,
 ]
 
-#: Header of each source that has no ingest contract yet, in file order.
-UNCONTRACTED_HEADERS: dict[str, tuple[str, ...]] = {
-    INDICATOR_RETURNS: (
-        "indicator_code",
-        "period",
-        "value",
-        "numerator",
-        "denominator",
-        "note",
-        "submitted_by",
-        "csp_code",
-    ),
-}
-
 
 def headers(source: str) -> tuple[str, ...]:
-    """The header row of the source's files: the contract's headers if it has a contract."""
-    if source in CONTRACTS:
-        return get_contract(source).headers
-    try:
-        return UNCONTRACTED_HEADERS[source]
-    except KeyError:
-        raise KeyError(f"unknown demo source {source!r}") from None
+    """The header row of the source's files: its contract's headers."""
+    if source not in CONTRACTS:
+        raise KeyError(f"demo source {source!r} has no ingest contract")
+    return get_contract(source).headers
 
 
 def file_frame(source: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -76,26 +58,18 @@ def file_frame(source: str, frame: pd.DataFrame) -> pd.DataFrame:
     Columns are looked up by name: for a contracted source by the contract column's `name`
     (its `header` is what the file shows, e.g. `crime_id` -> `Crime ID`) and other columns
     of `frame` are ignored; a contract column the demo does not model is written blank
-    unless it is required (then it is an error: the demo must learn to fill it). For a
-    source without a contract, `frame` must have exactly the header's columns.
+    unless it is required (then it is an error: the demo must learn to fill it).
     """
-    if source in CONTRACTS:
-        contract = get_contract(source)
-        absent = [c for c in contract.columns if c.name not in frame.columns]
-        required = [c.name for c in absent if c.required]
-        if required:
-            raise ValueError(
-                f"the demo does not fill required column(s) {required} of the {source} "
-                "contract: add them to the demo"
-            )
-        if absent:
-            frame = frame.assign(**{c.name: "" for c in absent})
-        out = frame[list(contract.column_names)]
-        return out.set_axis(list(contract.headers), axis=1)
-    header = headers(source)
-    have = list(frame.columns)
-    if sorted(have) != sorted(header):
-        missing = [h for h in header if h not in have]
-        extra = [h for h in have if h not in header]
-        raise ValueError(f"{source}: columns missing {missing}, not in the header {extra}")
-    return frame if have == list(header) else frame[list(header)]
+    headers(source)  # every demo source has a contract
+    contract = get_contract(source)
+    absent = [c for c in contract.columns if c.name not in frame.columns]
+    required = [c.name for c in absent if c.required]
+    if required:
+        raise ValueError(
+            f"the demo does not fill required column(s) {required} of the {source} "
+            "contract: add them to the demo"
+        )
+    if absent:
+        frame = frame.assign(**{c.name: "" for c in absent})
+    out = frame[list(contract.column_names)]
+    return out.set_axis(list(contract.headers), axis=1)

@@ -73,6 +73,20 @@ def render(contract: Contract) -> str:
         "- Person fields (pseudonymised at load): "
         + (", ".join(f"`{p}`" for p in contract.person_columns) or "none"),
         "- Key: " + (", ".join(f"`{k}`" for k in contract.key_columns) or "none"),
+    ]
+    if contract.unique_together:
+        lines.append(
+            "- Unique together (a second row with the same values is rejected): "
+            + ", ".join(f"`{c}`" for c in contract.unique_together)
+        )
+    if contract.file_period is not None:
+        lines.append(f"- The file's period: {contract.file_period.description}")
+    if contract.skip_row_sql:
+        lines.append(
+            f"- Rows left out (one warning): a row that {contract.skip_row_reason} "
+            f"(`{contract.skip_row_sql}`)"
+        )
+    lines += [
         "",
         "Every column must be present in the header (any order; extra columns are ignored "
         "with a warning). *Required* means the value may not be blank; blank values load as "
@@ -87,7 +101,10 @@ def render(contract: Contract) -> str:
             f"{_rule(c)} | {c.description} |"
         )
     if contract.row_rules:
-        lines += ["", "## Rules across columns", ""] + [
+        lines += ["", "## Rules across columns", ""]
+        if contract.row_lookup:
+            lines += [f"Each row (`_row`) is read with `{contract.row_lookup}`.", ""]
+        lines += [
             f"- `{r.column}`: rejected when {r.reason} (`{r.condition}`)"
             for r in contract.row_rules
         ]

@@ -75,6 +75,9 @@ class StagedFile:
     header: list[str] = field(default_factory=list)
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
+    #: An XLSX's rows above its header: (row number, the row's non-blank cells joined by
+    #: spaces), blank rows left out (a file's title, e.g. the period a return is for).
+    title_rows: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -532,9 +535,12 @@ def _stage_sheet(con, contract, path: Path, ws, file_name: str, table: str, max_
     best: tuple[int, int, list[str]] = (-1, 0, [])
     header_row = None
     header: list[str] = []
+    titles: list[tuple[int, str]] = []
     for r, values in enumerate(rows, start=1):
         cells = [_cell_text(v).strip() for v in values]
         hits = len(expected & set(cells))
+        if hits < len(expected) and any(cells):
+            titles.append((r, " ".join(c for c in cells if c)))
         if hits > best[0]:
             best = (hits, r, cells)
         if hits == len(expected):
@@ -581,7 +587,7 @@ def _stage_sheet(con, contract, path: Path, ws, file_name: str, table: str, max_
         pending_blank = 0
         w.writerow(cells)
     text = buf.getvalue()
-    return _stage_csv(
+    staged = _stage_csv(
         con,
         contract,
         file_name,
@@ -592,3 +598,5 @@ def _stage_sheet(con, contract, path: Path, ws, file_name: str, table: str, max_
         line_offset=header_row - 1,
         copy=True,
     )
+    staged.title_rows = titles
+    return staged

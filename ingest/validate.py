@@ -7,6 +7,7 @@ table; each returns the count and the first offending rows (row, column, value, 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,15 @@ import duckdb
 
 from ingest.config import Settings
 from ingest.contracts import get_contract
-from ingest.contracts.base import Column, Contract, format_hint, format_pattern
+from ingest.contracts.base import (
+    FY_QUARTER_IN_NAME,
+    FY_QUARTER_IN_TEXT,
+    Column,
+    Contract,
+    format_hint,
+    format_pattern,
+    fy_quarter_months,
+)
 from ingest.readers import Finding, StagedFile, _drop, _quote_ident, _sql_str, stage_file
 
 MAX_ROWS_PER_CHECK = 10
@@ -187,6 +196,123 @@ def _load_references(
     return tables, warnings
 
 
+#: A period a whole file is for: (first month, last month, as written), months `YYYY-MM`.
+FilePeriodValue = tuple[str, str, str]
+
+
+def file_period(
+    contract: Contract, file_name: str, title_rows: list[tuple[int, str]]
+) -> tuple[FilePeriodValue | None, list[Finding]]:
+    """The FY quarter a whole file is for (Contract.file_period): from its title rows, else
+    its name; both must agree when both name one. Returns (period or None, errors)."""
+    if contract.file_period is None:
+        return None, []
+    found: list[tuple[FilePeriodValue, int | None, str]] = []
+    errors: list[Finding] = []
+    for row, text in title_rows:
+        for m in re.finditer(FY_QUARTER_IN_TEXT, text):
+            months = fy_quarter_months(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            if months is None:
+                errors.append(
+                    Finding(
+                        file_name,
+                        row,
+                        None,
+                        f"bad period '{m.group(0)}' in the title: "
+                        "the two years of a financial year follow each other (2026/27)",
+                    )
+                )
+            else:
+                found.append(((*months, m.group(0)), row, "the title"))
+    m = re.search(FY_QUARTER_IN_NAME, file_name)
+    if m:
+        months = fy_quarter_months(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        label = f"{m.group(1)}/{m.group(2)} Q{m.group(3)}"
+        if months is None:
+            errors.append(
+                Finding(
+                    file_name,
+                    None,
+                    None,
+                    f"bad period '{m.group(0)}' in the file name: "
+                    "the two years of a financial year follow each other (2026-27-Q2)",
+                )
+            )
+        else:
+            found.append(((*months, label), None, "the file name"))
+    if errors:
+        return None, errors
+    if not found:
+        return None, [
+            Finding(
+                file_name,
+                None,
+                None,
+                "no period: neither the title rows (e.g. 'Period: 2026/27 Q2') nor the file "
+                "name (e.g. '2026-27-Q2-<csp>-indicator-returns.xlsx') name the FY quarter "
+                "the return is for",
+            )
+        ]
+    first = found[0]
+    for other in found[1:]:
+        if other[0][:2] != first[0][:2]:
+            return None, [
+                Finding(
+                    file_name,
+                    other[1] if other[1] is not None else first[1],
+                    None,
+                    f"two periods: {first[2]} says {first[0][2]} but {other[2]} says {other[0][2]}",
+                )
+            ]
+    return first[0], []
+
+
+def _expand_seeds(con: duckdb.DuckDBPyConnection, sql: str, seeds_dir: Path) -> str:
+    """`{seed:<file>}` in a row rule: the seed file's rows as text columns (a temp table made
+    once per connection and seed file version, as the reference checks' are)."""
+
+    def table(m: re.Match) -> str:
+        seed = Path(seeds_dir) / m.group(1)
+        stat = seed.stat()
+        version = hashlib.sha256(
+            f"{seed.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()
+        ).hexdigest()[:16]
+        name = f"_seed_{version}"
+        con.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {name} AS SELECT * FROM "
+            f"read_csv({_sql_str(str(seed))}, header = true, all_varchar = true)"
+        )
+        return name
+
+    return re.sub(r"\{seed:([A-Za-z0-9_.-]+)\}", table, sql)
+
+
+def skip_rows(con: duckdb.DuckDBPyConnection, contract: Contract, staged: StagedFile) -> None:
+    """Leave out the rows of Contract.skip_row_sql (one warning), before any rule runs."""
+    if not contract.skip_row_sql or not staged.ok:
+        return
+    t, f = staged.table, staged.file_name
+    cond = contract.skip_row_sql
+    n, lines = con.execute(
+        f"SELECT count(*), list(_line ORDER BY _line) FROM {t} WHERE {cond}"
+    ).fetchone()
+    if not n:
+        return
+    con.execute(f"DELETE FROM {t} WHERE {cond}")
+    staged.rows -= n
+    shown = ", ".join(str(x) for x in lines[:10]) + (", ..." if n > 10 else "")
+    if staged.rows == 0:
+        staged.errors.append(
+            Finding(f, None, None, f"nothing returned: every row {contract.skip_row_reason}")
+        )
+        return
+    staged.warnings.append(
+        Finding(
+            f, lines[0], None, f"{n} row(s) left out: {contract.skip_row_reason} (rows {shown})"
+        )
+    )
+
+
 def check_rows(
     con: duckdb.DuckDBPyConnection,
     contract: Contract,
@@ -194,8 +320,10 @@ def check_rows(
     *,
     seeds_dir: Path,
     per_check: int = MAX_ROWS_PER_CHECK,
+    period: FilePeriodValue | None = None,
 ) -> tuple[list[Finding], list[Finding]]:
-    """Run every contract rule as SQL over the staged table. Returns (errors, warnings)."""
+    """Run every contract rule as SQL over the staged table. Returns (errors, warnings).
+    `period`: the file's period (Contract.file_period), for the row rules that read it."""
     t = staged.table
     f = staged.file_name
     refs, warnings = _load_references(con, contract, seeds_dir, f)
@@ -220,18 +348,44 @@ def check_rows(
                 f"arg_min(_line, _row_number) OVER (PARTITION BY {v}) AS first_line "
                 f"FROM {t}) WHERE value IS NOT NULL AND _row_number > first_row"
             )
+    if contract.unique_together:
+        i = len(meta)
+        cols = contract.unique_together
+        names = ", ".join(cols[:-1]) + f" and {cols[-1]}" if len(cols) > 1 else cols[0]
+        meta.append((contract.column(cols[-1]), f"duplicate row: the same {names} ('{{value}}')"))
+        vs = [_v(contract.column(c)) for c in cols]
+        key = "concat_ws(' | ', " + ", ".join(vs) + ")"
+        by = ", ".join(vs)
+        branches.append(
+            f"SELECT {i} AS check_id, _part, _line, value, first_line FROM (SELECT _part, _line,"
+            f" _row_number, {key} AS value, min(_row_number) OVER (PARTITION BY {by}) AS first_row,"
+            f" arg_min(_line, _row_number) OVER (PARTITION BY {by}) AS first_line FROM {t}"
+            f" WHERE {' AND '.join(f'{v} IS NOT NULL' for v in vs)}) WHERE _row_number > first_row"
+        )
     if contract.row_rules:
         # the rules across columns read the row typed; a value its column rejects is NULL
-        typed = f"(SELECT _part, _line, {typed_select(contract, lenient=True)} FROM {t})"
+        extra = ""
+        if contract.file_period is not None:
+            first, last = (
+                (f"DATE '{period[0]}-01'", f"DATE '{period[1]}-01'")
+                if period
+                else ("NULL::DATE", "NULL::DATE")
+            )
+            extra = f", {first} AS _file_first_month, {last} AS _file_last_month"
+        typed = f"(SELECT _part, _line, {typed_select(contract, lenient=True)}{extra} FROM {t})"
+        if contract.row_lookup:
+            lookup = _expand_seeds(con, contract.row_lookup, seeds_dir)
+            typed = f"(SELECT * FROM {typed} AS _row {lookup})"
         for rule in contract.row_rules:
             col = contract.column(rule.column)
             i = len(meta)
-            meta.append((col, rule.reason))
+            reason = rule.reason.replace("{file_period}", period[2] if period else "?")
+            meta.append((col, reason))
             branches.append(
                 f"SELECT {i} AS check_id, _part, _line, "
                 f"{_quote_ident(col.name)}::VARCHAR AS value, "
-                f"NULL::INTEGER AS first_line FROM {typed} WHERE coalesce(({rule.condition}), "
-                "false)"
+                f"NULL::INTEGER AS first_line FROM {typed} WHERE coalesce(("
+                f"{_expand_seeds(con, rule.condition, seeds_dir)}), false)"
             )
     errors: list[Finding] = []
     if branches:
@@ -358,8 +512,18 @@ def validate_into(
         source=contract.name,
         file_name=path.name,
     )
+    skip_rows(con, contract, staged)
+    errors += staged.errors[len(errors) :]
+    warnings += staged.warnings[len(warnings) :]
+    report.rows = staged.rows
+    period, period_errors = (None, [])
     if staged.ok:
-        row_errors, row_warnings = check_rows(con, contract, staged, seeds_dir=seeds_dir)
+        period, period_errors = file_period(contract, path.name, staged.title_rows)
+        errors += period_errors
+    if staged.ok:
+        row_errors, row_warnings = check_rows(
+            con, contract, staged, seeds_dir=seeds_dir, period=period
+        )
         errors += row_errors
         warnings += row_warnings
     if staged.ok and not errors:

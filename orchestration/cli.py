@@ -12,6 +12,7 @@ from pathlib import Path
 from ingest.config import ConfigError, Settings
 from ingest.contracts import CONTRACTS, UnknownSourceError
 from ingest.load import WarehouseWriteError
+from ingest.template import TemplateError
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -62,6 +63,15 @@ def _cmd_contracts(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     for p in write_docs(out, out / "_raw__sources.yml" if out else None):
         print(f"wrote {p}")
+    return 0
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from ingest.template import write_template
+
+    settings = Settings.from_env()
+    path = write_template(args.csp, args.period, Path(args.out), settings.seeds_dir)
+    print(f"wrote {path}")
     return 0
 
 
@@ -136,6 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_contracts)
 
+    p = sub.add_parser(
+        "template",
+        help="write the blank indicator return (XLSX) of a CSP and FY quarter for partners",
+    )
+    p.add_argument("--csp", required=True, help="CSP code or name (seeds/areas.csv)")
+    p.add_argument("--period", required=True, help="FY quarter, e.g. '2026/27 Q2'")
+    p.add_argument("--out", default=".", help="folder to write it into (default: here)")
+    p.set_defaults(func=_cmd_template)
+
     p = sub.add_parser("doctor", help="check the installation, data folder, ports and services")
     p.set_defaults(func=_cmd_doctor)
 
@@ -165,7 +184,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ConfigError, UnknownSourceError, FileNotFoundError, WarehouseWriteError) as exc:
+    except (
+        ConfigError,
+        UnknownSourceError,
+        FileNotFoundError,
+        WarehouseWriteError,
+        TemplateError,
+    ) as exc:
         print(f"csp: error: {exc}", file=sys.stderr)
         return 2
 

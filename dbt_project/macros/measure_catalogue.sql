@@ -50,8 +50,8 @@
             'words': '100 x (events meeting numerator_rule - events meeting denominator_rule) / the latter, in the period: the denominator_rule picks the comparison (e.g. the same cohort a year before)'},
         'ytd_change': {'events': true, 'implemented': true,
             'words': 'the same as change, both counted from 1 April to the period end'},
-        'partner_return': {'events': false, 'implemented': false,
-            'words': 'the value a partner returned for the indicator code equal to measure_code'},
+        'partner_return': {'events': false, 'implemented': true,
+            'words': 'the value a partner returned for the indicator code equal to measure_code (source indicator_returns, int_scorecard__partner_returns): a % keeps its numerator as count and its denominator; a count is its value'},
     }) }}
 {% endmacro %}
 

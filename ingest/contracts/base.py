@@ -114,6 +114,35 @@ class RowRule:
     reason: str
 
 
+#: An FY quarter as written in a file's name (`2026-27-Q2-...`) or in its title rows
+#: (`2026/27 Q2`): groups start year, end year (2 digits), quarter.
+FY_QUARTER_IN_NAME = r"^(\d{4})-(\d{2})-Q([1-4])(?=[-_. ])"
+FY_QUARTER_IN_TEXT = r"\b(\d{4})/(\d{2}) Q([1-4])\b"
+
+
+def fy_quarter_months(start_year: int, end_yy: int, quarter: int) -> tuple[str, str] | None:
+    """The first and last month (`YYYY-MM`) of FY quarter `quarter` of the financial year
+    `start_year`/`end_yy` (2026, 27, 2 -> 2026-07, 2026-09); None when the two years do not
+    follow each other."""
+    if (start_year + 1) % 100 != end_yy or not 1 <= quarter <= 4:
+        return None
+    year = start_year + (quarter == 4)
+    first = (3 * quarter + 1) % 12 or 12  # Q1 April, Q2 July, Q3 October, Q4 January
+    return f"{year:04d}-{first:02d}", f"{year:04d}-{first + 2:02d}"
+
+
+@dataclass(frozen=True)
+class FilePeriod:
+    """The one period a whole file is for, when its rows are for periods within it (a
+    quarterly return whose rows are months and the quarter): an FY quarter, read from the
+    title rows above an XLSX header (`2026/27 Q2`) and from the file name
+    (`2026-27-Q2-...`). Either is enough; when both name one they must agree, and a file
+    that names none is rejected. Row rules read it as `_file_first_month` and
+    `_file_last_month` (DATE: the first days of the quarter's first and last months)."""
+
+    description: str
+
+
 @dataclass(frozen=True)
 class Contract:
     name: str
@@ -133,6 +162,19 @@ class Contract:
     publisher: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
     row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
+    #: The period the whole file is for, read from its name and title rows (None: none).
+    file_period: FilePeriod | None = None
+    #: Columns that together identify a row: a second row with the same values is an error.
+    unique_together: tuple[str, ...] = ()
+    #: A SQL condition over a row's text values (the staged columns, by name) that is TRUE
+    #: for a row that holds nothing (e.g. a template's indicator left blank): such rows are
+    #: left out before validation, with one warning giving `skip_row_reason`.
+    skip_row_sql: str | None = None
+    skip_row_reason: str = ""
+    #: A join the row rules' view of each row adds, for the columns of a reference they read
+    #: (`LEFT JOIN (...) AS x ON x.code = _row.code`; the row is `_row`); `{seed:<file>}` in
+    #: it (as in a rule) reads a seed file as text columns.
+    row_lookup: str | None = None
 
     def __post_init__(self) -> None:
         if self.cadence not in CADENCES:
@@ -147,6 +189,9 @@ class Contract:
         for rule in self.row_rules:
             if rule.column not in names:
                 raise ValueError(f"contract {self.name}: row rule on unknown column {rule.column}")
+        for c in self.unique_together:
+            if c not in names:
+                raise ValueError(f"contract {self.name}: unknown unique_together column {c}")
 
     @property
     def headers(self) -> tuple[str, ...]:

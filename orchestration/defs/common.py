@@ -32,6 +32,7 @@ SERVING_TABLES: tuple[str, ...] = (
     "probation_needs",
     "restatements",
     "source_status",
+    "partner_returns_due",
 )
 
 #: The asset that refreshes Superset's datasets after each publish.

@@ -162,12 +162,25 @@ def test_no_contracted_source_publishes_an_empty_scorecard(csp_env, landing, cap
     finally:
         con.close()
     assert counted == (0, 0)  # no figure at all, and never a 0 for no data
-    assert {"scorecard", "dim_measure", "dim_area", "dim_date", "crime_by_lsoa_month"} <= published
+    assert {
+        "scorecard",
+        "dim_measure",
+        "dim_area",
+        "dim_date",
+        "crime_by_lsoa_month",
+        "partner_returns_due",
+    } <= published
 
     # every contract's raw table exists, empty: the partners that send later just add rows
     wh = duckdb.connect(str(csp_env / "warehouse.duckdb"), read_only=True)
     try:
-        for source in ("police_crime", "police_street", "dv_incidents", "marac_cases"):
+        for source in (
+            "police_crime",
+            "police_street",
+            "dv_incidents",
+            "marac_cases",
+            "indicator_returns",
+        ):
             assert wh.execute(f"SELECT count(*) FROM raw.{source}").fetchone()[0] == 0
     finally:
         wh.close()

@@ -98,7 +98,7 @@ def test_summary_names_dbt_failures_once_and_where_the_log_is(tmp_path: Path):
         dbt_failures=describe_failures(summarize_run_results(RUN_RESULTS, MANIFEST)[1]),
         dbt_skipped=1,
         dbt_log=log,
-        no_contract=["indicator_returns", "cctv_incidents"],
+        no_contract=["cctv_incidents"],
         landing_dir=tmp_path / "landing",
         not_loaded=[f"police_street/notes-{i}.txt: not a data file" for i in range(12)],
     )
@@ -114,8 +114,8 @@ def test_summary_names_dbt_failures_once_and_where_the_log_is(tmp_path: Path):
     assert "  skipped: 1 models and tests after the failure" in lines
     assert f"dbt log: {log}" in lines
     assert (
-        f"  not loaded, no ingest contract yet: 2 folder(s) of {tmp_path / 'landing'}: "
-        "indicator_returns, cctv_incidents"
+        f"  not loaded, no ingest contract yet: 1 folder(s) of {tmp_path / 'landing'}: "
+        "cctv_incidents"
     ) in lines
     assert "  ... and 2 more files not loaded" in lines
     assert lines[-1] == "result: FAILED"

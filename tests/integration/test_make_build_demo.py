@@ -280,6 +280,25 @@ def test_make_build_publishes_every_measure_for_both_demo_csps(tmp_path, repo_ro
         "iom_cohort",
         "iom_convictions",
         "ons_csp_crime",
+        "indicator_returns",
+    }
+
+    # the partners' returns: Medway's late quarter (the manifest's) arrived, so on the status
+    # day it is received, due on the manifest's day; every figure of both CSPs is received
+    (late_return,) = [r for r in manifest["late"] if r["source"] == "indicator_returns"]
+    con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
+    try:
+        due = con.execute(
+            "SELECT area_code, period_label, due_date, status, source_file "
+            "FROM main.partner_returns_due WHERE area_code IN (?, ?)",
+            list(DEMO_CSPS),
+        ).fetchall()
+    finally:
+        con.close()
+    assert due and {s for _, _, _, s, _ in due} == {"received"}
+    late_rows = [r for r in due if r[0] == late_return["scope"] and r[4] in late_return["file"]]
+    assert late_rows and {r[2] for r in late_rows} == {
+        date.fromisoformat(late_return["expected_by"])
     }
 
     # treatment and court orders: every measure, both CSPs, every month of the demo

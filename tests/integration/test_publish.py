@@ -136,6 +136,11 @@ def _warehouse(
         "false AS is_overdue"
     )
     con.execute(
+        "CREATE OR REPLACE TABLE main_marts.partner_returns_due AS SELECT 'E22000307' AS "
+        "area_code, 'fpn_issued' AS measure_code, DATE '2024-01-01' AS period_month, "
+        "'received' AS status"
+    )
+    con.execute(
         "CREATE OR REPLACE TABLE main_marts.fct_crime AS "
         "SELECT 'c1' AS crime_ref, 'v1' AS victim_ref, 'E22000307' AS area_code"
     )
@@ -179,6 +184,7 @@ def test_publish_copies_aggregates_only(tmp_path: Path):
         "probation_needs": 1,
         "restatements": 1,
         "source_status": 1,
+        "partner_returns_due": 1,
     }
     tables = _tables(serving)
     assert {"scorecard", "dim_area", "dim_date", "crime_by_lsoa_month"} <= tables

@@ -45,6 +45,8 @@ def test_asset_keys(repo):
         _key("asb_reports_by_category"),
         _key("restatements"),
         _key("source_status"),
+        _key("raw", "indicator_returns"),
+        _key("partner_returns_due"),
         _key("stg_publish__history"),
         _key("scorecard"),
         _key("fct_crime"),

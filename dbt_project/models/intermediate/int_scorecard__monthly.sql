@@ -22,6 +22,8 @@ counted as (
     select * from {{ ref('int_scorecard__iom_quarterly') }}
     union all by name
     select * from {{ ref('int_scorecard__ndtms_yearly') }}
+    union all by name
+    select * from {{ ref('int_scorecard__partner_returns') }}
 
 ),
 

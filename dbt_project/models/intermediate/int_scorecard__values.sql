@@ -120,18 +120,23 @@ valued as (
     select
         w.*,
         coalesce(measures.method = 'ytd_proportion', false) as is_proportion,
-        coalesce(measures.method in ('change', 'ytd_change'), false) as is_change,
+        -- a partner's returned % moves with its value too, never read as a % change of
+        -- its numerator
+        coalesce(measures.method in ('change', 'ytd_change')
+            or (measures.method = 'partner_return' and measures.unit = '%'), false) as is_change,
         case
             when measures.method in ('ytd_proportion', 'distinct_ytd', 'ytd_change') then w.ytd_count
             else w.measure_count
         end as count_value,
         case
             when measures.method in ('ytd_proportion', 'ytd_change') then w.ytd_denominator_count
-            when measures.method = 'change' then w.denominator_count
+            when measures.method in ('change', 'partner_return') then w.denominator_count
             else denominators.denominator
         end as denominator,
         denominators.denominator_year,
         case
+            -- a partner's return: the value as returned (a % as the partner computed it)
+            when measures.method = 'partner_return' then w.returned_value
             when measures.method = 'ytd_proportion'
                 then {{ rate_per('w.ytd_count', 'w.ytd_denominator_count', 100) }}
             when measures.method = 'change' then {{ pct_change('w.measure_count', 'w.denominator_count') }}

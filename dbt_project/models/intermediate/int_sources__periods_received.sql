@@ -50,6 +50,16 @@ received as (
     where csp_code in (select csp_code from {{ ref('most_similar_groups') }})
     group by all
 
+    -- the partners' indicator returns: one return per CSP and FY quarter (its monthly
+    -- figures with it), received for the quarter, named by its last month as source_status
+    -- reads a period
+    union all
+    select 'indicator_returns' as source, 'csp' as scope_type, csp_code as scope_code,
+        (date_trunc('quarter', period_month) + interval 2 month)::date as period_month,
+        max(loaded_at) as loaded_at, arg_max(source_file, loaded_at) as source_file
+    from {{ ref('stg_partner__indicator_returns') }}
+    group by all
+
     -- NDTMS's yearly export, for the areas that are CSPs (its period: the year's last month)
     union all
     select source, 'csp' as scope_type, area_code as scope_code, period_month,
