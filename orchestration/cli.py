@@ -79,11 +79,19 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     """Serve the dbt docs site the build generates (``dbt_docs`` asset) until interrupted."""
     import functools
     import http.server
+    import signal
 
     from orchestration.defs.publish.docs import docs_dir
 
     folder = docs_dir(Settings.from_env().data_dir)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+
+    # A supervisor stops it with SIGTERM (`make up`, a test): end as on Ctrl-C, even when
+    # the parent started it with SIGTERM ignored (Python keeps an inherited SIG_IGN).
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
         print(f"dbt docs of {folder} on http://127.0.0.1:{args.port}", flush=True)
         try:
