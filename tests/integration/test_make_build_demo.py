@@ -439,9 +439,11 @@ def test_make_build_publishes_every_measure_for_both_demo_csps(tmp_path, repo_ro
             else ("significant decrease" if hi is not None and hi < 0 else "not significant")
         )
         assert label == expected, (code, area, this, last)
-    # the single-figure strands of the demo are noise, not a trend
+    # most single-figure strands of the demo are noise, not a trend (Milton Keynes: 17
+    # against 7, 8 against 10, 2 against 4); a fall from 22 to 9 can still be significant,
+    # and is labelled so only when its exact interval says it (checked above)
     small = [h for h in hate if min(h[2], h[3]) < 10]
-    assert small and all(h[4] == "not significant" for h in small), small
+    assert len([h for h in small if h[4] == "not significant"]) >= 4, small
 
 
 def _iom_direct(landing: Path) -> dict[tuple[str, date], tuple]:
