@@ -37,6 +37,7 @@ from pathlib import Path
 import pytest
 from build_support import build_env, published_scorecard
 from dbt_support import copy_project
+from test_targets_register import HEADER
 
 pytestmark = pytest.mark.slow
 
@@ -117,19 +118,7 @@ PROFILES = {
 
 # The register (seeds/targets.csv): seed 002's plan for 2015/16 (and two rows for 2014/15),
 # seed 000's completion target for 2012/13
-REGISTER_HEADER = [
-    "measure_code",
-    "area_type",
-    "area_code",
-    "financial_year",
-    "target_type",
-    "target_value",
-    "baseline_method",
-    "baseline_fy",
-    "baseline_value",
-    "tolerance",
-    "note",
-]
+REGISTER_HEADER = HEADER  # the register's columns, as test_targets_register writes them
 REGISTER = [
     ["asb_police", "csp", CSP, "2015/16", "reduce_by_pct", "10", "mean_3fy", "2013/14", "", "",
      "Seed 002 1.3: baseline 13,425 incidents, 3 yr average"],
