@@ -17,13 +17,16 @@ the first data row is row 2 (one record per line); in an XLSX, the sheet's row n
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
+import hashlib
 import io
 import os
 import re
 import tempfile
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -36,6 +39,11 @@ UTF8_BOM = b"\xef\xbb\xbf"
 _CANDIDATE_DELIMITERS = (";", "\t", "|", ":")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _XLSX_HEADER_SEARCH_ROWS = 50
+#: How much of a CSV's head and tail is read to see what it is; the rest is streamed.
+_HEAD_BYTES = 1 << 16
+_CHUNK_BYTES = 1 << 23
+#: a newline followed by an empty line (CRLF or LF)
+_EMPTY_LINE = re.compile(rb"\n(?=\r?\n)")
 #: More unexpected extra columns than this are one warning naming the first few.
 MAX_EXTRA_COLUMN_WARNINGS = 10
 _EXTRA_COLUMNS_NAMED = 5
@@ -78,6 +86,15 @@ class StagedFile:
     #: An XLSX's rows above its header: (row number, the row's non-blank cells joined by
     #: spaces), blank rows left out (a file's title, e.g. the period a return is for).
     title_rows: list[tuple[int, str]] = field(default_factory=list)
+    #: SHA-256 of the file's bytes (hex), computed while it was read
+    sha256: str = ""
+    #: the temp views and tables behind `table`, to drop when done (`drop`)
+    objects: list[str] = field(default_factory=list)
+    #: `table` is a view over the rows as read (rows cannot be deleted from it)
+    is_view: bool = False
+
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        _drop(con, *(self.objects or ([self.table] if self.table else [])))
 
     @property
     def ok(self) -> bool:
@@ -97,30 +114,33 @@ def stage_file(
     contract: Contract,
     path: Path,
     *,
-    data: bytes | None = None,
     table: str | None = None,
     max_errors: int = 50,
 ) -> StagedFile:
     """Read `path` into a temp table of `con`. Errors are returned, never raised."""
     path = Path(path)
-    if data is None:
-        data = path.read_bytes()
     table = table or f"_stage_{contract.name}_{uuid.uuid4().hex[:8]}"
     kind = "xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv"
     if kind not in contract.formats:
         accepted = " or ".join(f.upper() for f in contract.formats)
         reason = f"{kind.upper()} file: {contract.name} is sent as {accepted} only"
-        return StagedFile(path.name, errors=[Finding(path.name, None, None, reason)])
+        staged = StagedFile(path.name, errors=[Finding(path.name, None, None, reason)])
+        staged.sha256 = scan_bytes(path).sha256
+        return staged
     if kind == "xlsx":
-        return _stage_xlsx(con, contract, path, data, table, max_errors)
-    return _stage_csv(con, contract, path.name, path, data, table, max_errors, line_offset=0)
+        data = path.read_bytes()
+        staged = _stage_xlsx(con, contract, path, data, table, max_errors)
+        staged.sha256 = hashlib.sha256(data).hexdigest()
+        return staged
+    return _stage_csv(con, contract, path.name, path, table, max_errors, line_offset=0)
 
 
 # --------------------------------------------------------------------------- CSV
 
 
-def decode_text(data: bytes) -> tuple[str | None, str | None, str | None]:
-    """Return (text, encoding, error). UTF-8 (BOM stripped) first, else Windows-1252."""
+def decode_text(data: bytes, *, partial: bool = False) -> tuple[str | None, str | None, str | None]:
+    """Return (text, encoding, error). UTF-8 (BOM stripped) first, else Windows-1252.
+    `partial`: `data` is the head of a longer file (it may end inside a UTF-8 character)."""
     if b"\x00" in data:
         return None, None, "not a text CSV file (it contains NUL bytes: binary data?)"
     if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
@@ -128,7 +148,8 @@ def decode_text(data: bytes) -> tuple[str | None, str | None, str | None]:
     bom = data.startswith(UTF8_BOM)
     body = data[len(UTF8_BOM) :] if bom else data
     try:
-        text, encoding = body.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
+        text = codecs.getincrementaldecoder("utf-8")().decode(body, final=not partial)
+        encoding = "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
         try:
             text, encoding = body.decode("cp1252"), "windows-1252"
@@ -245,29 +266,47 @@ def _stage_csv(
     contract: Contract,
     file_name: str,
     path: Path,
-    data: bytes,
     table: str,
     max_errors: int,
     *,
     line_offset: int,
-    copy: bool = False,
+    scan: ByteScanJob | None = None,
 ) -> StagedFile:
+    """Stage a CSV file on disk. The file is never read whole into Python: its head and
+    tail say what it is, one streamed pass (`scan_bytes`, in a thread while DuckDB reads)
+    finds NUL bytes and blank lines and hashes it, and DuckDB's `read_csv` does the rest."""
     staged = StagedFile(file_name=file_name)
-    if len(data) == 0:
+    scan = scan or ByteScanJob.start(path)
+    try:
+        return _stage_csv_scanned(
+            con, contract, file_name, path, table, max_errors, line_offset, scan, staged
+        )
+    finally:
+        staged.sha256 = scan.result().sha256
+
+
+def _stage_csv_scanned(
+    con, contract, file_name, path, table, max_errors, line_offset, scan, staged
+) -> StagedFile:
+    size = path.stat().st_size
+    if size == 0:
         staged.errors.append(
             Finding(file_name, None, None, "empty file (0 bytes): no header and no data rows")
         )
         return staged
-    text, encoding, problem = decode_text(data)
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    text, encoding, problem = decode_text(head, partial=len(head) < size)
     if problem:
         staged.errors.append(Finding(file_name, None, None, problem))
         return staged
     assert text is not None
     staged.encoding = encoding
-    first, _, rest = text.partition("\n")
+    tail = _tail(path, size)
+    first, newline, _ = text.partition("\n")
     first = first.rstrip("\r")
     if not first.strip():
-        if not text.strip():
+        if tail.content_end == 0:
             reason = "empty file: no header and no data rows"
         else:
             reason = "the first line is blank: expected the header row"
@@ -280,38 +319,129 @@ def _stage_csv(
     staged.warnings += warnings
     if errors:
         return staged
-    if not rest.strip():
+    if not newline or tail.content_end <= head.find(b"\n"):
         staged.errors.append(
             Finding(file_name, 2 + line_offset, None, "no data rows (the file has a header only)")
         )
         return staged
-    # Blank lines inside the data would shift the row numbers people see: reject them.
-    body_end = len(first) + 1 + len(rest.rstrip())
-    blank_lines = []
-    for m in re.finditer(r"\n(?=[ \t]*\r?\n)", text[:body_end]):
-        blank_lines.append(text.count("\n", 0, m.start()) + 2 + line_offset)
-        if len(blank_lines) >= max_errors:
-            break
-    for ln in blank_lines:
-        staged.errors.append(Finding(file_name, ln, None, "blank line inside the data"))
-    if staged.errors:
-        return staged
 
-    tmp_path: str | None = None
-    read_path = str(path)
-    if encoding != "utf-8" or copy:
-        fd, tmp_path = tempfile.mkstemp(suffix=".csv", prefix="csp_ingest_")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        read_path = tmp_path
     n = len(header)
-    cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
-    rej, scan = f"{table}_rej", f"{table}_rejscan"
     raw = f"{table}_in"
+    tmp_path: str | None = None
+    try:
+        problem = None
+        if encoding == "windows-1252":
+            tmp_path, problem = _transcode_cp1252(path)
+        read = None if problem else _read_csv(con, tmp_path or str(path), raw, n, max_errors)
+        if (
+            read is None
+            and not problem
+            and encoding != "windows-1252"
+            and _has_reject(con, raw, ("INVALID ENCODING", "INVALID UNICODE"))
+        ):
+            # UTF-8 at the head, not further on: the whole file is Windows-1252
+            staged.encoding = encoding = "windows-1252"
+            tmp_path, problem = _transcode_cp1252(path)
+            read = None if problem else _read_csv(con, tmp_path or str(path), raw, n, max_errors)
+        if problem:
+            _drop(con, raw, f"{raw}_rej", f"{raw}_rejscan")
+            staged.errors.append(Finding(file_name, None, None, problem))
+            return staged
+        if read is not None and read is not True:
+            staged.errors.append(Finding(file_name, None, None, read))
+            return staged
+    finally:
+        if tmp_path:
+            os.unlink(tmp_path)
+    done = scan.result()
+    if done.has_nul:
+        staged.errors.append(
+            Finding(
+                file_name, None, None, "not a text CSV file (it contains NUL bytes: binary data?)"
+            )
+        )
+        _drop(con, raw, f"{raw}_rej", f"{raw}_rejscan")
+        return staged
+    blank = [o for o in done.blank_line_offsets if o < tail.content_end]
+    if blank:
+        for ln in _line_numbers(path, blank[:max_errors]):
+            staged.errors.append(
+                Finding(file_name, ln + line_offset, None, "blank line inside the data")
+            )
+        _drop(con, raw, f"{raw}_rej", f"{raw}_rejscan")
+        return staged
+    rejects = con.execute(
+        f"SELECT line, column_idx, error_type, error_message, byte_position, csv_line "
+        f"FROM {raw}_rej ORDER BY line LIMIT {max_errors}"
+    ).fetchall()
+    seen_lines: set[int] = set()
+    for line, column_idx, error_type, message, byte_position, csv_line in rejects:
+        if line in seen_lines:  # DuckDB may report one broken line more than once
+            continue
+        seen_lines.add(line)
+        if csv_line is not None and not csv_line.strip():
+            # a line of spaces: DuckDB reads it as a short row
+            if byte_position is None or byte_position < tail.content_end:
+                staged.errors.append(
+                    Finding(file_name, int(line) + line_offset, None, "blank line inside the data")
+                )
+            continue
+        is_last = (
+            not tail.ends_with_newline
+            and byte_position is not None
+            and byte_position >= tail.last_line_start
+        )
+        staged.errors.append(
+            _reject_finding(
+                file_name,
+                int(line) + line_offset,
+                is_last,
+                header,
+                column_idx,
+                error_type,
+                message,
+            )
+        )
+    _drop(con, f"{raw}_rej", f"{raw}_rejscan")
+    if staged.errors:
+        _drop(con, raw)
+        return staged
+    select = ", ".join(f"c{positions[c.name]} AS {_quote_ident(c.name)}" for c in contract.columns)
+    # A view, not a copy: DuckDB's rowid of the read table is the data row's position.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW {table} AS
+        SELECT (rowid + {2 + line_offset})::INTEGER AS _line, 0 AS _part,
+               (rowid + 1)::INTEGER AS _row_number, {select}
+        FROM {raw}
+        """
+    )
+    staged.table = table
+    staged.objects = [table, raw]
+    staged.is_view = True
+    staged.part_names = [file_name]
+    staged.rows = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
+    if staged.rows == 0:
+        staged.errors.append(
+            Finding(file_name, 2 + line_offset, None, "no data rows (the file has a header only)")
+        )
+        staged.table = None
+        _drop(con, table, raw)
+    return staged
+
+
+def _read_csv(
+    con: duckdb.DuckDBPyConnection, read_path: str, raw: str, n: int, max_errors: int
+) -> str | bool | None:
+    """`read_csv` all text into the temp table `raw`, its rejected lines into `<raw>_rej`.
+    True when every line was read, None when some were rejected, else why it failed."""
+    cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
+    rej, scan = f"{raw}_rej", f"{raw}_rejscan"
+    _drop(con, raw, rej, scan)
     try:
         con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE {raw} AS
+            CREATE TEMP TABLE {raw} AS
             SELECT * FROM read_csv({_sql_str(read_path)},
                 header = false, skip = 1, auto_detect = false, columns = {cols},
                 delim = ',', quote = '"', escape = '"',
@@ -321,59 +451,141 @@ def _stage_csv(
             """
         )
     except duckdb.Error as exc:
-        staged.errors.append(
-            Finding(file_name, None, None, f"could not be read as CSV: {str(exc).splitlines()[0]}")
-        )
         _drop(con, raw, rej, scan)
-        return staged
-    finally:
-        if tmp_path:
-            os.unlink(tmp_path)
-    last_line = text.rstrip("\r\n").count("\n") + 1
-    ends_with_newline = text.endswith("\n")
-    rejects = con.execute(
-        f"SELECT line, column_idx, error_type, error_message FROM {rej} "
-        f"ORDER BY line LIMIT {max_errors}"
-    ).fetchall()
-    seen_lines: set[int] = set()
-    for line, column_idx, error_type, message in rejects:
-        if line in seen_lines:  # DuckDB may report one broken line more than once
-            continue
-        seen_lines.add(line)
-        staged.errors.append(
-            _reject_finding(
-                file_name,
-                int(line) + line_offset,
-                int(line) == last_line and not ends_with_newline,
-                header,
-                column_idx,
-                error_type,
-                message,
-            )
-        )
-    if staged.errors:
-        _drop(con, raw, rej, scan)
-        return staged
-    select = ", ".join(f"c{positions[c.name]} AS {_quote_ident(c.name)}" for c in contract.columns)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT (rowid + {2 + line_offset})::INTEGER AS _line, 0 AS _part,
-               (rowid + 1)::INTEGER AS _row_number, {select}
-        FROM {raw}
-        """
+        return f"could not be read as CSV: {str(exc).splitlines()[0]}"
+    n_rej = con.execute(f"SELECT count(*) FROM {rej}").fetchone()[0]
+    return True if n_rej == 0 else None
+
+
+def _has_reject(con: duckdb.DuckDBPyConnection, raw: str, types: tuple[str, ...]) -> bool:
+    listed = ", ".join(_sql_str(t) for t in types)
+    return bool(
+        con.execute(f"SELECT count(*) FROM {raw}_rej WHERE error_type IN ({listed})").fetchone()[0]
     )
-    _drop(con, raw, rej, scan)
-    staged.table = table
-    staged.part_names = [file_name]
-    staged.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    if staged.rows == 0:
-        staged.errors.append(
-            Finding(file_name, 2 + line_offset, None, "no data rows (the file has a header only)")
-        )
-        staged.table = None
-        _drop(con, table)
-    return staged
+
+
+def _transcode_cp1252(path: Path) -> tuple[str | None, str | None]:
+    """A UTF-8 copy of a Windows-1252 file, in a temp file, streamed: (path, problem)."""
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="csp_ingest_")
+    try:
+        with os.fdopen(fd, "wb") as out, path.open("rb") as src:
+            while chunk := src.read(_CHUNK_BYTES):
+                out.write(chunk.decode("cp1252").encode("utf-8"))
+    except UnicodeDecodeError:
+        os.unlink(tmp)
+        return None, "not a text CSV file (bytes are neither UTF-8 nor Windows-1252)"
+    return tmp, None
+
+
+@dataclass(frozen=True)
+class _Tail:
+    #: offset just past the last byte that is not white space (0: the file is all blank)
+    content_end: int
+    #: offset where the last line with content starts
+    last_line_start: int
+    ends_with_newline: bool
+
+
+def _tail(path: Path, size: int) -> _Tail:
+    """The end of the file: where its content ends (trailing blank lines are allowed)."""
+    block = _HEAD_BYTES
+    with path.open("rb") as fh:
+        end = size
+        content_end = 0
+        ends_with_newline = False
+        while end > 0:
+            start = max(0, end - block)
+            fh.seek(start)
+            data = fh.read(end - start)
+            if end == size:
+                ends_with_newline = data.endswith(b"\n")
+            stripped = data.rstrip()
+            if stripped:
+                content_end = start + len(stripped)
+                break
+            end = start
+        last_nl = -1
+        end = content_end
+        while end > 0:
+            start = max(0, end - block)
+            fh.seek(start)
+            i = fh.read(end - start).rfind(b"\n")
+            if i >= 0:
+                last_nl = start + i
+                break
+            end = start
+    return _Tail(content_end, last_nl + 1, ends_with_newline)
+
+
+def _line_numbers(path: Path, offsets: list[int]) -> list[int]:
+    """The line number of the line that starts just after each newline at `offsets` (sorted):
+    only called for a file with blank lines, so a second pass is fine."""
+    numbers: list[int] = []
+    seen = 0
+    pos = 0
+    todo = sorted(offsets)
+    with path.open("rb") as fh:
+        while todo and (chunk := fh.read(_CHUNK_BYTES)):
+            while todo and todo[0] < pos + len(chunk):
+                numbers.append(seen + chunk.count(b"\n", 0, todo[0] - pos + 1) + 1)
+                todo.pop(0)
+            seen += chunk.count(b"\n")
+            pos += len(chunk)
+    return numbers
+
+
+@dataclass(frozen=True)
+class ByteScan:
+    sha256: str
+    size: int
+    has_nul: bool
+    #: byte offsets of each newline followed by an empty line (the first few)
+    blank_line_offsets: tuple[int, ...]
+
+
+def scan_bytes(path: Path, max_found: int = 50) -> ByteScan:
+    """One streamed pass over the file: its SHA-256, NUL bytes, empty lines (which DuckDB's
+    reader would skip, shifting every row number after them)."""
+    digest = hashlib.sha256()
+    size = 0
+    has_nul = False
+    found: list[int] = []
+    carry = b""
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(_CHUNK_BYTES):
+            digest.update(chunk)
+            has_nul = has_nul or b"\x00" in chunk
+            if len(found) < max_found:
+                window = carry + chunk
+                base = size - len(carry)
+                for m in _EMPTY_LINE.finditer(window):
+                    o = base + m.start()
+                    if not found or o > found[-1]:
+                        found.append(o)
+                        if len(found) >= max_found:
+                            break
+                carry = window[-2:]
+            size += len(chunk)
+    return ByteScan(digest.hexdigest(), size, has_nul, tuple(found))
+
+
+class ByteScanJob:
+    """`scan_bytes` in a thread: hashing and the regular expression run while DuckDB reads
+    (DuckDB releases the GIL)."""
+
+    def __init__(self, future: Future[ByteScan]) -> None:
+        self._future = future
+
+    @classmethod
+    def start(cls, path: Path) -> ByteScanJob:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csp-scan")
+        try:
+            return cls(pool.submit(scan_bytes, Path(path)))
+        finally:
+            pool.shutdown(wait=False)
+
+    def result(self) -> ByteScan:
+        return self._future.result()
 
 
 def _reject_finding(file_name, line, is_last_unterminated, header, column_idx, error_type, msg):
@@ -411,8 +623,12 @@ def _reject_finding(file_name, line, is_last_unterminated, header, column_idx, e
 
 
 def _drop(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
+    """Drop temp tables or views by name (a staged file is a view over its read table)."""
     for t in tables:
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+        try:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        except duckdb.CatalogException:
+            con.execute(f"DROP VIEW IF EXISTS {t}")
 
 
 # --------------------------------------------------------------------------- XLSX
@@ -508,7 +724,8 @@ def _stage_sheets(con, contract, path: Path, wb, table: str, max_errors: int) ->
             )
         )
     if staged.errors or not parts:
-        _drop(con, *(p.table for p in parts if p.table))
+        for p in parts:
+            p.drop(con)
         return staged
     union = " UNION ALL ".join(
         f"SELECT * REPLACE ({n} AS _part) FROM {p.table}" for n, p in enumerate(parts)
@@ -518,8 +735,10 @@ def _stage_sheets(con, contract, path: Path, wb, table: str, max_errors: int) ->
             SELECT * REPLACE (row_number() OVER (ORDER BY _part, _line)::INTEGER AS _row_number)
             FROM ({union})"""
     )
-    _drop(con, *(p.table for p in parts))
+    for p in parts:
+        p.drop(con)
     staged.table = table
+    staged.objects = [table]
     staged.part_names = [p.file_name for p in parts]
     staged.header = parts[0].header
     staged.encoding = parts[0].encoding
@@ -586,17 +805,14 @@ def _stage_sheet(con, contract, path: Path, ws, file_name: str, table: str, max_
             w.writerow([""] * width)
         pending_blank = 0
         w.writerow(cells)
-    text = buf.getvalue()
-    staged = _stage_csv(
-        con,
-        contract,
-        file_name,
-        path,
-        text.encode("utf-8"),
-        table,
-        max_errors,
-        line_offset=header_row - 1,
-        copy=True,
-    )
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="csp_ingest_")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(buf.getvalue())
+        staged = _stage_csv(
+            con, contract, file_name, Path(tmp), table, max_errors, line_offset=header_row - 1
+        )
+    finally:
+        os.unlink(tmp)
     staged.title_rows = titles
     return staged

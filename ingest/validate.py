@@ -42,6 +42,15 @@ class ValidationReport:
     error_details: list[Finding] = field(default_factory=list)
     warning_details: list[Finding] = field(default_factory=list)
     typed_table: str | None = None  # temp table with typed rows (only while the connection lives)
+    #: the temp views and tables behind `typed_table`, to drop once it is loaded
+    temp_objects: list[str] = field(default_factory=list)
+    #: SHA-256 of the file's bytes (hex)
+    file_hash: str = ""
+
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        _drop(con, *self.temp_objects)
+        self.temp_objects = []
+        self.typed_table = None
 
     def render(self) -> str:
         head = (
@@ -73,9 +82,12 @@ def _fmt_num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def column_checks(col: Column, reference_tables: dict[str, str]) -> list[tuple[str, str]]:
-    """(SQL condition over the staged text row, reason) for every rule of a column."""
-    v = _v(col)
+def column_checks(
+    col: Column, reference_tables: dict[str, str], value: str | None = None
+) -> list[tuple[str, str]]:
+    """(SQL condition over the staged text row, reason) for every rule of a column.
+    `value`: SQL for the column's value where it is already worked out (`_v`)."""
+    v = value or _v(col)
     checks: list[tuple[str, str]] = []
     blank = "required value is blank" + "".join(f" or {x}" for x in col.null_values)
     if col.required:
@@ -293,6 +305,13 @@ def skip_rows(con: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged
         return
     t, f = staged.table, staged.file_name
     cond = contract.skip_row_sql
+    if staged.is_view:
+        # the staged file is a view over the rows read: rows are left out of a copy
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {t}_kept AS SELECT * FROM {t}")
+        staged.drop(con)
+        t = staged.table = f"{t}_kept"
+        staged.objects = [t]
+        staged.is_view = False
     n, lines = con.execute(
         f"SELECT count(*), list(_line ORDER BY _line) FROM {t} WHERE {cond}"
     ).fetchone()
@@ -329,10 +348,17 @@ def check_rows(
     refs, warnings = _load_references(con, contract, seeds_dir, f)
     branches: list[str] = []
     meta: list[tuple[Column, str]] = []
+    #: per check, an aggregate over the staged rows that is 0 when the check finds nothing
+    # (None: always run the check's own query)
+    counts: list[str | None] = []
+    # the counting scan works each value out once (`_v`), then every rule reads it
+    values = {col.name: f"_v{k}" for k, col in enumerate(contract.columns)}
     for col in contract.columns:
-        for cond, reason in column_checks(col, refs):
+        counted = column_checks(col, refs, values[col.name])
+        for (cond, reason), (count_cond, _) in zip(column_checks(col, refs), counted, strict=True):
             i = len(meta)
             meta.append((col, reason))
+            counts.append(f"count_if({count_cond})")
             branches.append(
                 f"SELECT {i} AS check_id, _part, _line, {_quote_ident(col.name)} AS value, "
                 f"NULL::INTEGER AS first_line FROM {t} WHERE {cond}"
@@ -341,6 +367,7 @@ def check_rows(
             i = len(meta)
             meta.append((col, "duplicate key value '{value}'"))
             v = _v(col)
+            counts.append(f"count({values[col.name]}) - count(DISTINCT {values[col.name]})")
             branches.append(
                 f"SELECT {i} AS check_id, _part, _line, value, first_line "
                 f"FROM (SELECT _part, _line, _row_number, {v} AS value, "
@@ -355,6 +382,11 @@ def check_rows(
         meta.append((contract.column(cols[-1]), f"duplicate row: the same {names} ('{{value}}')"))
         vs = [_v(contract.column(c)) for c in cols]
         key = "concat_ws(' | ', " + ", ".join(vs) + ")"
+        cvs = [values[c] for c in cols]
+        all_set = " AND ".join(f"{v} IS NOT NULL" for v in cvs)
+        counts.append(
+            f"count_if({all_set}) - count(DISTINCT [{', '.join(cvs)}]) FILTER (WHERE {all_set})"
+        )
         by = ", ".join(vs)
         branches.append(
             f"SELECT {i} AS check_id, _part, _line, value, first_line FROM (SELECT _part, _line,"
@@ -381,12 +413,31 @@ def check_rows(
             i = len(meta)
             reason = rule.reason.replace("{file_period}", period[2] if period else "?")
             meta.append((col, reason))
+            counts.append(None)
             branches.append(
                 f"SELECT {i} AS check_id, _part, _line, "
                 f"{_quote_ident(col.name)}::VARCHAR AS value, "
                 f"NULL::INTEGER AS first_line FROM {typed} WHERE coalesce(("
                 f"{_expand_seeds(con, rule.condition, seeds_dir)}), false)"
             )
+    # One scan counts what every check finds; only the checks that find something read the
+    # rows again for their examples (a large valid file is read once here).
+    # (a repeated value is looked for by its own query: it groups the rows by the value,
+    # which is what counting the distinct values here would cost)
+    warn_counts = []
+    for col in contract.columns:
+        warn_counts.append("1" if col.warn_repeated else "0")
+        warn_counts.append(f"count_if({values[col.name]} IS NULL)" if col.warn_blank else "0")
+    aggregates = [c for c in counts if c is not None] + warn_counts
+    worked_out = ", ".join(f"{_v(c)} AS {values[c.name]}" for c in contract.columns)
+    found = iter(
+        con.execute(
+            f"SELECT {', '.join(aggregates)} FROM (SELECT {worked_out} FROM {t})"
+        ).fetchone()
+    )
+    hits = [next(found) if c is not None else 1 for c in counts]
+    warn_hits = list(found)
+    branches = [b for b, n in zip(branches, hits, strict=True) if n]
     errors: list[Finding] = []
     if branches:
         sql = (
@@ -410,9 +461,9 @@ def check_rows(
                 errors.append(
                     Finding(f, None, col.header, f"{_head(reason)}: {n - len(examples)} more rows")
                 )
-    for col in contract.columns:
+    for k, col in enumerate(contract.columns):
         v = _v(col)
-        if col.warn_repeated:
+        if col.warn_repeated and warn_hits[2 * k]:
             n_rows, n_values, lines = con.execute(
                 f"""SELECT coalesce(sum(n), 0), count(*), list(first_line ORDER BY first_line)[1:5]
                     FROM (SELECT {v} AS value, count(*) AS n, min(_line) AS first_line
@@ -430,7 +481,7 @@ def check_rows(
                         "kept and counted as published",
                     )
                 )
-        if col.warn_blank:
+        if col.warn_blank and warn_hits[2 * k + 1]:
             n_rows, lines = con.execute(
                 f"SELECT count(*), list(_line ORDER BY _line)[1:5] FROM {t} WHERE {v} IS NULL"
             ).fetchone()
@@ -491,7 +542,6 @@ def validate_into(
     contract: Contract,
     path: Path,
     *,
-    data: bytes | None = None,
     seeds_dir: Path | None = None,
 ) -> ValidationReport:
     """Stage, check and (when valid) type the file into temp tables of `con`.
@@ -501,7 +551,7 @@ def validate_into(
     """
     path = Path(path)
     seeds_dir = Path(seeds_dir) if seeds_dir is not None else Settings.from_env().seeds_dir
-    staged = stage_file(con, contract, path, data=data)
+    staged = stage_file(con, contract, path)
     errors = list(staged.errors)
     warnings = list(staged.warnings)
     report = ValidationReport(
@@ -511,6 +561,7 @@ def validate_into(
         rows=staged.rows,
         source=contract.name,
         file_name=path.name,
+        file_hash=staged.sha256,
     )
     skip_rows(con, contract, staged)
     errors += staged.errors[len(errors) :]
@@ -528,19 +579,23 @@ def validate_into(
         warnings += row_warnings
     if staged.ok and not errors:
         typed = f"{staged.table}_typed"
+        # A view: the rows are typed once, on their way into raw.<source>. A table only
+        # where person fields are replaced by pseudonyms before that.
+        kind = "TABLE" if contract.person_columns else "VIEW"
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {typed} AS "
+            f"CREATE OR REPLACE TEMP {kind} {typed} AS "
             f"SELECT {typed_select(contract)}, _row_number FROM {staged.table}"
         )
         report.typed_table = typed
+        report.temp_objects = [typed, *staged.objects]
         report.periods = [
             r[0]
             for r in con.execute(
                 f"SELECT DISTINCT {contract.period_sql} AS p FROM {typed} ORDER BY p"
             ).fetchall()
         ]
-    if staged.table:
-        _drop(con, staged.table)
+    elif staged.table:
+        staged.drop(con)
     errors = errors[:MAX_ERRORS]
     report.ok = not errors
     report.error_details = errors
@@ -558,7 +613,7 @@ def validate_file(
     con = duckdb.connect()
     try:
         report = validate_into(con, contract, Path(path), seeds_dir=seeds_dir)
-        report.typed_table = None
+        report.drop(con)
         return report
     finally:
         con.close()
