@@ -193,7 +193,7 @@ def _load(con, contract: Contract, path: Path, settings: Settings, key: bytes) -
     now = _now()
     # The file is hashed while DuckDB reads it (one pass over the bytes), so a file loaded
     # before is known only after it is read and checked: then nothing more is done with it.
-    report = validate_into(con, contract, path, seeds_dir=settings.seeds_dir)
+    report = validate_into(con, contract, path, seeds_dir=settings.seeds_dir, periods=False)
     try:
         return _load_validated(con, contract, path, settings, key, report, result, now)
     finally:
@@ -235,8 +235,16 @@ def _load_validated(con, contract, path, settings, key, report, result, now) -> 
         result.batch_id = batch
         key_sql = scope_key_sql(contract)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _scope AS SELECT DISTINCT {key_sql} AS _key FROM {typed}"
+            f"CREATE OR REPLACE TEMP TABLE _scope AS SELECT DISTINCT {contract.period_sql} AS "
+            f"_period, {key_sql} AS _key FROM {typed}"
         )
+        report.periods = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT _period FROM _scope ORDER BY _period NULLS LAST"
+            ).fetchall()
+        ]
+        result.periods = report.periods
         # the periods as literals first: DuckDB skips the row groups of other months
         # (a month's load into years of history reads that month only)
         period = f"({contract.period_sql})"

@@ -104,8 +104,9 @@ _MEASURE = """
 import json, resource, sys, time
 t0 = time.perf_counter()
 {body}
-print(json.dumps({{"seconds": time.perf_counter() - t0,
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+use = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"seconds": time.perf_counter() - t0, "cpu": use.ru_utime + use.ru_stime,
+                  "peak_mib": use.ru_maxrss / 1024}}))
 """
 _DUCKDB_CTAS = """
 import duckdb
@@ -156,10 +157,12 @@ def bench_ingest(rows: int, runs: int) -> None:
             csp = _measure(_CSP_LOAD, "", str(csv_path), env=env)
             shutil.rmtree(data)
             print(
-                f"ingest run {run}: duckdb read_csv into a table {ref['seconds']:.1f} s, "
-                f"{ref['peak_mib']:,.0f} MiB peak; csp load {csp['seconds']:.1f} s, "
-                f"{csp['peak_mib']:,.0f} MiB peak; ratio {csp['seconds'] / ref['seconds']:.2f}x "
-                f"time, {csp['peak_mib'] / ref['peak_mib']:.2f}x memory"
+                f"ingest run {run}: duckdb read_csv into a table {ref['seconds']:.1f} s "
+                f"(CPU {ref['cpu']:.1f} s), {ref['peak_mib']:,.0f} MiB peak; csp load "
+                f"{csp['seconds']:.1f} s (CPU {csp['cpu']:.1f} s), {csp['peak_mib']:,.0f} MiB "
+                f"peak; ratio {csp['seconds'] / ref['seconds']:.2f}x time, "
+                f"{csp['cpu'] / ref['cpu']:.2f}x CPU, "
+                f"{csp['peak_mib'] / ref['peak_mib']:.2f}x memory"
             )
 
 
