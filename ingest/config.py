@@ -36,6 +36,9 @@ class Settings:
     demo: bool = False
     seeds_dir: Path = REPO_ROOT / "seeds"
     history_dir: Path | None = None
+    #: DuckDB's memory limit while loading files (`CSP_INGEST_MEMORY_LIMIT`, e.g. `2GB`):
+    #: a large file's rows are staged in a temp table, which spills to disk beyond it
+    ingest_memory_limit: str = "1GB"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -54,6 +57,7 @@ class Settings:
             demo=_truthy(env.get("CSP_DEMO")),
             seeds_dir=Path(env.get("CSP_SEEDS_DIR") or REPO_ROOT / "seeds"),
             history_dir=Path(env.get("CSP_HISTORY_DIR") or data_dir / "history"),
+            ingest_memory_limit=env.get("CSP_INGEST_MEMORY_LIMIT") or "1GB",
         )
 
     @property

@@ -88,9 +88,18 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
                 f"the folder of the warehouse {path} cannot be created ({exc.strerror or exc})"
             ) from None
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         raise WarehouseWriteError(f"the warehouse {path} cannot be opened: {exc}") from None
+    try:
+        con.execute(f"SET memory_limit = {_sql_literal(settings.ingest_memory_limit)}")
+    except duckdb.Error as exc:
+        con.close()
+        raise ConfigError(
+            f"CSP_INGEST_MEMORY_LIMIT={settings.ingest_memory_limit!r} is not a memory size "
+            f"DuckDB accepts (e.g. 1GB, 512MB): {str(exc).splitlines()[0]}"
+        ) from None
+    return con
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
