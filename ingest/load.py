@@ -9,6 +9,7 @@ A rejected file moves to `$CSP_DATA_DIR/quarantine/<source>/` with `<file>.error
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,7 +37,9 @@ CREATE TABLE IF NOT EXISTS raw._loads (
     rows_replaced INTEGER,
     warnings VARCHAR[],
     errors VARCHAR[],
-    loaded_at TIMESTAMP
+    loaded_at TIMESTAMP,
+    file_size BIGINT,
+    file_mtime_ns BIGINT
 )
 """
 
@@ -106,6 +109,9 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create `raw`, `raw._loads` and every contract's raw and superseded tables."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(LOADS_DDL)
+    # (a warehouse made before the load log kept each file's size and time)
+    for column in ("file_size", "file_mtime_ns"):
+        con.execute(f"ALTER TABLE raw._loads ADD COLUMN IF NOT EXISTS {column} BIGINT")
     for contract in CONTRACTS.values():
         con.execute(contract.create_table_sql())
         con.execute(contract.create_superseded_sql())
@@ -127,9 +133,11 @@ def _next_batch(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM raw._loads").fetchone()[0]
 
 
-def _log(con, r: LoadResult, loaded_at: datetime) -> None:
+def _log(con, r: LoadResult, loaded_at: datetime, stat: os.stat_result | None = None) -> None:
     con.execute(
-        "INSERT INTO raw._loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO raw._loads (batch_id, source, file_name, file_hash, periods, status, "
+        "rows_loaded, rows_replaced, warnings, errors, loaded_at, file_size, file_mtime_ns) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             r.batch_id,
             r.source,
@@ -142,6 +150,8 @@ def _log(con, r: LoadResult, loaded_at: datetime) -> None:
             r.warnings,
             r.errors,
             loaded_at,
+            stat.st_size if stat else None,
+            stat.st_mtime_ns if stat else None,
         ],
     )
 
@@ -200,16 +210,31 @@ def load_file(
 def _load(con, contract: Contract, path: Path, settings: Settings, key: bytes) -> LoadResult:
     result = LoadResult(source=contract.name, file_name=path.name, status="", file_hash="")
     now = _now()
+    stat = path.stat()
+    # The same file (name, size, modification time) as a loaded batch is not read again:
+    # a build passes every landing file, and a national landing folder is gigabytes.
+    same = con.execute(
+        "SELECT batch_id, file_hash FROM raw._loads WHERE source = ? AND status = 'loaded' "
+        "AND file_name = ? AND file_size = ? AND file_mtime_ns = ? ORDER BY batch_id LIMIT 1",
+        [contract.name, path.name, stat.st_size, stat.st_mtime_ns],
+    ).fetchone()
+    if same:
+        result.status = "skipped_duplicate"
+        result.file_hash = same[1]
+        result.warnings = [f"{path.name}: same content as batch {same[0]}, already loaded"]
+        result.batch_id = _next_batch(con)
+        _log(con, result, now, stat)
+        return result
     # The file is hashed while DuckDB reads it (one pass over the bytes), so a file loaded
     # before is known only after it is read and checked: then nothing more is done with it.
     report = validate_into(con, contract, path, seeds_dir=settings.seeds_dir, periods=False)
     try:
-        return _load_validated(con, contract, path, settings, key, report, result, now)
+        return _load_validated(con, contract, path, settings, key, report, result, now, stat)
     finally:
         report.drop(con)
 
 
-def _load_validated(con, contract, path, settings, key, report, result, now) -> LoadResult:
+def _load_validated(con, contract, path, settings, key, report, result, now, stat) -> LoadResult:
     result.file_hash = report.file_hash
     seen = con.execute(
         "SELECT batch_id FROM raw._loads WHERE source = ? AND file_hash = ? AND status = 'loaded' "
@@ -220,7 +245,7 @@ def _load_validated(con, contract, path, settings, key, report, result, now) -> 
         result.status = "skipped_duplicate"
         result.warnings = [f"{path.name}: same content as batch {seen[0]}, already loaded"]
         result.batch_id = _next_batch(con)
-        _log(con, result, now)
+        _log(con, result, now, stat)
         return result
 
     result.warnings = report.warnings
@@ -230,7 +255,7 @@ def _load_validated(con, contract, path, settings, key, report, result, now) -> 
         result.errors = report.errors
         result.quarantine_path = _quarantine(settings, contract.name, path, report.errors)
         result.batch_id = _next_batch(con)
-        _log(con, result, now)
+        _log(con, result, now, stat)
         return result
 
     typed = report.typed_table
@@ -276,7 +301,7 @@ def _load_validated(con, contract, path, settings, key, report, result, now) -> 
         )
         result.rows_loaded = report.rows
         result.status = "loaded"
-        _log(con, result, now)
+        _log(con, result, now, stat)
         con.commit()
     except (duckdb.IOException, duckdb.TransactionException, OSError) as exc:
         try:

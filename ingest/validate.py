@@ -467,6 +467,21 @@ def check_rows(
                 errors.append(
                     Finding(f, None, col.header, f"{_head(reason)}: {n - len(examples)} more rows")
                 )
+    warnings += column_warnings(con, contract, t, f, warn_hits)
+    return errors, warnings
+
+
+def column_warnings(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    t: str,
+    f: str,
+    warn_hits: list[int] | None = None,
+) -> list[Finding]:
+    """The warnings of the columns' `warn_repeated` and `warn_blank` over the rows of `t`
+    (`_line` and the columns); `warn_hits`, two per column, 0 where a count found none."""
+    warnings: list[Finding] = []
+    warn_hits = warn_hits or [1] * (2 * len(contract.columns))
     for k, col in enumerate(contract.columns):
         v = _v(col)
         if col.warn_repeated and warn_hits[2 * k]:
@@ -507,7 +522,7 @@ def check_rows(
                         f"{n_rows} {col.warn_blank} (rows {rows}{', ...' if n_rows > 5 else ''})",
                     )
                 )
-    return errors, warnings
+    return warnings
 
 
 def _part_name(staged: StagedFile, part: int) -> str:
@@ -528,25 +543,28 @@ def _clip(value: str, n: int = 60) -> str:
 def typed_select(contract: Contract, *, lenient: bool = False) -> str:
     """SELECT list turning the staged text columns into the contract's typed columns
     (`lenient`: a value that does not convert is NULL instead of an error)."""
+    return ", ".join(
+        f"{typed_value(col, lenient=lenient)} AS {_quote_ident(col.name)}"
+        for col in contract.columns
+    )
+
+
+def typed_value(col: Column, *, lenient: bool = False) -> str:
+    """SQL for one staged text column as the contract's typed value."""
     cast = "TRY_CAST" if lenient else "CAST"
     strptime = "try_strptime" if lenient else "strptime"
-    parts = []
-    for col in contract.columns:
-        v = _v(col)
-        if col.type == "VARCHAR":
-            expr = v
-        elif col.type == "DOUBLE":
-            expr = f"{cast}({v} AS DOUBLE)"
-        elif col.type == "INTEGER":
-            expr = f"{cast}({v} AS INTEGER)"
-        elif col.type in ("DATE", "TIMESTAMP"):
-            expr = f"{cast}({strptime}({v}, {_sql_str(col.time_format or '')}) AS {col.type})"
-        else:  # BOOLEAN
-            t = ", ".join(_sql_str(x) for x in col.true_values)
-            fa = ", ".join(_sql_str(x) for x in col.false_values)
-            expr = f"CASE WHEN {v} IN ({t}) THEN true WHEN {v} IN ({fa}) THEN false END"
-        parts.append(f"{expr} AS {_quote_ident(col.name)}")
-    return ", ".join(parts)
+    v = _v(col)
+    if col.type == "VARCHAR":
+        return v
+    if col.type == "DOUBLE":
+        return f"{cast}({v} AS DOUBLE)"
+    if col.type == "INTEGER":
+        return f"{cast}({v} AS INTEGER)"
+    if col.type in ("DATE", "TIMESTAMP"):
+        return f"{cast}({strptime}({v}, {_sql_str(col.time_format or '')}) AS {col.type})"
+    t = ", ".join(_sql_str(x) for x in col.true_values)  # BOOLEAN
+    fa = ", ".join(_sql_str(x) for x in col.false_values)
+    return f"CASE WHEN {v} IN ({t}) THEN true WHEN {v} IN ({fa}) THEN false END"
 
 
 def validate_into(
