@@ -221,6 +221,17 @@ def bench_superset(env: dict[str, str], data: Path, calls: int) -> None:
             time.sleep(1)
         print(f"superset: ready in {time.monotonic() - started:.0f} s on {url}", flush=True)
         admin = Client(url, "admin", password)
+        # What any authenticated API call costs, for comparison: no query behind it.
+        base = []
+        for _ in range(calls):
+            t0 = time.perf_counter()
+            admin.s.get(f"{url}/api/v1/me/", timeout=60).raise_for_status()
+            base.append(time.perf_counter() - t0)
+        print(
+            f"baseline GET /api/v1/me/: p50 {percentile(base, 0.5) * 1000:.1f} ms, "
+            f"p95 {percentile(base, 0.95) * 1000:.1f} ms ({calls} calls)",
+            flush=True,
+        )
         dashboards = sorted(admin.list_all("/api/v1/dashboard/"), key=lambda d: d["id"])
         overall: list[float] = []
         worst: list[tuple[float, str]] = []

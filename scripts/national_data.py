@@ -351,7 +351,6 @@ def generate(
     (default: all 39 English forces). `workers` processes (default: one per CPU) write
     them, a year of one force at a time. `counts`, if given, gets each file's rows."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as con:
         everyone = forces(con, seeds)
     england = sum(f.population for f in everyone)
@@ -363,6 +362,7 @@ def generate(
         chosen = [by_slug[s] for s in sorted(set(force_slugs))]
     else:
         chosen = everyone
+    out.mkdir(parents=True, exist_ok=True)
     period = month_list(end_month, months)
     recent = [(month, n >= len(period) - 2) for n, month in enumerate(period)]
     tasks = [
