@@ -24,6 +24,7 @@ benchmark (``scripts/bench_national.py``) and its test use it.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import math
 import multiprocessing
 import os
@@ -246,7 +247,6 @@ def file_rows(force: Force, month: str, england_population: int, scale: float, s
     """Rows of one force's file for one month: its population share of England's monthly
     volume, times a force rate (0.8-1.25), a summer peak (+-8%), a drift by year (+-6%)
     and month noise (+-4%); deterministic."""
-    import hashlib
 
     def u(*parts: object) -> float:
         digest = hashlib.sha256(repr((seed, *parts)).encode()).digest()
@@ -382,7 +382,9 @@ def generate(
                 if counts is not None:
                     counts.update(chunk)
         finally:
-            _WORKER.pop("con", duckdb.connect()).close()
+            con = _WORKER.pop("con", None)
+            if con is not None:
+                con.close()
         return sorted(paths)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -393,7 +395,7 @@ def generate(
                 counts.update(chunk)
             if progress:
                 print(
-                    f"  {len(paths)} / {len(tasks) and len(chosen) * len(period)} files, "
+                    f"  {len(paths)} / {len(chosen) * len(period)} files, "
                     f"{rows:,} rows ({time.monotonic() - started:.0f} s)",
                     file=sys.stderr,
                     flush=True,
