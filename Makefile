@@ -18,7 +18,7 @@ export DBT_DOCS_PORT ?= 8081
 export DAGSTER_HOME ?= $(CSP_DATA_DIR)/.dagster
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install superset-install chromium demo build up test screenshots lint bench bench-national clean template
+.PHONY: help install superset-install chromium demo build up test screenshots lint bench bench-ingest bench-national clean template
 
 help:
 	@echo "make up     install, build the warehouse on demo data, serve Superset and the Dagster UI"
@@ -27,6 +27,7 @@ help:
 	@echo "make demo   write the demo partner files into an empty landing folder"
 	@echo "make screenshots  refresh docs/screenshots/ from the browser test"
 	@echo "make bench  print measured timings"
+	@echo "make bench-ingest  csp load of a 5,000,000-row police.uk file against DuckDB's read_csv"
 	@echo "make bench-national  build every English force's police.uk files (BENCH_ARGS='--months 12'), print timings"
 	@echo "make template CSP=E22000307 PERIOD='2026/27 Q2'  the partners' blank indicator return"
 
@@ -87,6 +88,9 @@ template: install
 
 bench: install
 	$(RUN) python scripts/bench.py
+
+bench-ingest: install
+	$(RUN) python scripts/bench.py --ingest-rows 5000000
 
 # Synthetic data.police.uk files for every English force (scripts/national_data.py), built
 # from empty and then with one more month, in its own temporary data folder (never

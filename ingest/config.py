@@ -39,6 +39,8 @@ class Settings:
     #: DuckDB's memory limit while loading files (`CSP_INGEST_MEMORY_LIMIT`, e.g. `2GB`):
     #: a large file's rows are staged in a temp table, which spills to disk beyond it
     ingest_memory_limit: str = "1GB"
+    #: a CSV at least this large may take the bulk path (`ingest.bulk`; `CSP_BULK_MIN_BYTES`)
+    bulk_min_bytes: int = 64 << 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +60,7 @@ class Settings:
             seeds_dir=Path(env.get("CSP_SEEDS_DIR") or REPO_ROOT / "seeds"),
             history_dir=Path(env.get("CSP_HISTORY_DIR") or data_dir / "history"),
             ingest_memory_limit=env.get("CSP_INGEST_MEMORY_LIMIT") or "1GB",
+            bulk_min_bytes=int(env.get("CSP_BULK_MIN_BYTES") or 64 << 20),
         )
 
     @property

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import duckdb
 
+from ingest import bulk
 from ingest.config import ConfigError, Settings
 from ingest.contracts import CONTRACTS, get_contract
 from ingest.contracts.base import Contract
 from ingest.landing import landing_files
 from ingest.pseudonymise import pseudonymise_table
-from ingest.readers import _drop, _quote_ident
-from ingest.validate import validate_into
+from ingest.readers import ByteScanJob, _drop, _quote_ident
+from ingest.validate import _load_references, column_warnings, validate_into
 
 LOADS_DDL = """
 CREATE TABLE IF NOT EXISTS raw._loads (
@@ -57,6 +58,8 @@ class LoadResult:
     batch_id: int | None = None
     file_hash: str = ""
     quarantine_path: Path | None = None
+    #: how the file was read: 'careful' (staged, checked, copied) or 'bulk' (`ingest.bulk`)
+    method: str = "careful"
 
     @property
     def ok(self) -> bool:
@@ -219,12 +222,12 @@ def _load(con, contract: Contract, path: Path, settings: Settings, key: bytes) -
         [contract.name, path.name, stat.st_size, stat.st_mtime_ns],
     ).fetchone()
     if same:
-        result.status = "skipped_duplicate"
         result.file_hash = same[1]
-        result.warnings = [f"{path.name}: same content as batch {same[0]}, already loaded"]
-        result.batch_id = _next_batch(con)
-        _log(con, result, now, stat)
-        return result
+        return _skip_duplicate(con, result, same[0], now, stat)
+    if bulk.eligible(contract, path, stat.st_size, settings.bulk_min_bytes):
+        done = _bulk_load(con, contract, path, settings, result, now, stat)
+        if done is not None:
+            return done
     # The file is hashed while DuckDB reads it (one pass over the bytes), so a file loaded
     # before is known only after it is read and checked: then nothing more is done with it.
     report = validate_into(con, contract, path, seeds_dir=settings.seeds_dir, periods=False)
@@ -234,19 +237,28 @@ def _load(con, contract: Contract, path: Path, settings: Settings, key: bytes) -
         report.drop(con)
 
 
-def _load_validated(con, contract, path, settings, key, report, result, now, stat) -> LoadResult:
-    result.file_hash = report.file_hash
+def _loaded_batch_of(con, contract: Contract, file_hash: str) -> int | None:
     seen = con.execute(
         "SELECT batch_id FROM raw._loads WHERE source = ? AND file_hash = ? AND status = 'loaded' "
         "ORDER BY batch_id LIMIT 1",
-        [contract.name, result.file_hash],
+        [contract.name, file_hash],
     ).fetchone()
+    return seen[0] if seen else None
+
+
+def _skip_duplicate(con, result: LoadResult, batch: int, now, stat) -> LoadResult:
+    result.status = "skipped_duplicate"
+    result.warnings = [f"{result.file_name}: same content as batch {batch}, already loaded"]
+    result.batch_id = _next_batch(con)
+    _log(con, result, now, stat)
+    return result
+
+
+def _load_validated(con, contract, path, settings, key, report, result, now, stat) -> LoadResult:
+    result.file_hash = report.file_hash
+    seen = _loaded_batch_of(con, contract, result.file_hash)
     if seen:
-        result.status = "skipped_duplicate"
-        result.warnings = [f"{path.name}: same content as batch {seen[0]}, already loaded"]
-        result.batch_id = _next_batch(con)
-        _log(con, result, now, stat)
-        return result
+        return _skip_duplicate(con, result, seen, now, stat)
 
     result.warnings = report.warnings
     result.periods = report.periods
@@ -262,36 +274,13 @@ def _load_validated(con, contract, path, settings, key, report, result, now, sta
     if contract.person_columns:
         pseudonymise_table(con, contract, typed, key)
     cols = ", ".join(_quote_ident(c) for c in contract.column_names)
-    raw, sup = contract.raw_table, contract.superseded_table
+    raw = contract.raw_table
     con.begin()
     try:
         batch = _next_batch(con)
         result.batch_id = batch
-        key_sql = scope_key_sql(contract)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _scope AS SELECT DISTINCT {contract.period_sql} AS "
-            f"_period, {key_sql} AS _key FROM {typed}"
-        )
-        report.periods = [
-            r[0]
-            for r in con.execute(
-                "SELECT DISTINCT _period FROM _scope ORDER BY _period NULLS LAST"
-            ).fetchall()
-        ]
-        result.periods = report.periods
-        # the periods as literals first: DuckDB skips the row groups of other months
-        # (a month's load into years of history reads that month only)
-        period = f"({contract.period_sql})"
-        known = ", ".join(_sql_literal(p) for p in report.periods if p is not None)
-        in_period = f"{period} IN ({known})" if known else "false"
-        if None in report.periods:
-            in_period = f"({in_period} OR {period} IS NULL)"
-        in_scope = f"{in_period} AND {key_sql} IN (SELECT _key FROM _scope)"
-        stamp = f"TIMESTAMP {_sql_literal(now.isoformat(sep=' '))}"
-        con.execute(
-            f"INSERT INTO {sup} SELECT *, {stamp}, {int(batch)} FROM {raw} WHERE {in_scope}"
-        )
-        result.rows_replaced = con.execute(f"DELETE FROM {raw} WHERE {in_scope}").fetchone()[0]
+        stamp = _timestamp_sql(now)
+        result.periods, result.rows_replaced = _replace_scopes(con, contract, typed, batch, stamp)
         # constants as literals, not parameters: DuckDB folds a literal once but casts a
         # parameter on every row (a third of the insert's time on a 5M-row file)
         con.execute(
@@ -317,6 +306,121 @@ def _load_validated(con, contract, path, settings, key, report, result, now, sta
         raise
     finally:
         _drop(con, "_scope")
+    return result
+
+
+def _timestamp_sql(moment: datetime) -> str:
+    return f"TIMESTAMP {_sql_literal(moment.isoformat(sep=' '))}"
+
+
+def _replace_scopes(
+    con: duckdb.DuckDBPyConnection, contract: Contract, rows: str, batch: int, stamp: str
+) -> tuple[list[str], int]:
+    """Move the raw rows of every (period, scope) that `rows` holds, other than batch
+    `batch`'s own, to the superseded table. Returns (the periods, rows replaced)."""
+    raw, sup = contract.raw_table, contract.superseded_table
+    key_sql = scope_key_sql(contract)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _scope AS SELECT DISTINCT {contract.period_sql} AS "
+        f"_period, {key_sql} AS _key FROM {rows}"
+    )
+    periods = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT _period FROM _scope ORDER BY _period NULLS LAST"
+        ).fetchall()
+    ]
+    # the periods as literals first: DuckDB skips the row groups of other months (a month's
+    # load into years of history reads that month only)
+    period = f"({contract.period_sql})"
+    known = ", ".join(_sql_literal(p) for p in periods if p is not None)
+    in_period = f"{period} IN ({known})" if known else "false"
+    if None in periods:
+        in_period = f"({in_period} OR {period} IS NULL)"
+    in_scope = (
+        f"{in_period} AND {key_sql} IN (SELECT _key FROM _scope) "
+        f"AND _batch_id IS DISTINCT FROM {int(batch)}"
+    )
+    con.execute(f"INSERT INTO {sup} SELECT *, {stamp}, {int(batch)} FROM {raw} WHERE {in_scope}")
+    replaced = con.execute(f"DELETE FROM {raw} WHERE {in_scope}").fetchone()[0]
+    return periods, replaced
+
+
+def _bulk_load(con, contract, path, settings, result, now, stat) -> LoadResult | None:
+    """Load a large plain CSV straight into the raw table (`ingest.bulk`). None, with
+    nothing written, when the file must take the careful path (which then says why)."""
+    pre = bulk.prelude(contract, path, stat.st_size)
+    if pre is None:
+        return None
+    refs, ref_warnings = _load_references(con, contract, settings.seeds_dir, path.name)
+    if ref_warnings:
+        return None
+    scan = ByteScanJob.start(path)
+    raw = contract.raw_table
+    stamp = _timestamp_sql(now)
+    con.begin()
+    rejects = "_bulk_rejects"
+    try:
+        batch = _next_batch(con)
+        try:
+            con.execute(
+                f"INSERT INTO {raw} SELECT {bulk.guarded_select(contract, refs)}, "
+                f"{_sql_literal(path.name)}, NULL, {int(batch)}, NULL, {stamp} "
+                f"FROM ({bulk.read_sql(contract, path, pre, rejects, 50)})"
+            )
+        except duckdb.Error:
+            con.rollback()  # a value a rule rejects: the careful path names it
+            scan.result()
+            return None
+        rejected = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0]
+        done = scan.result()
+        blank = [o for o in done.blank_line_offsets if o < pre.tail.content_end]
+        base, rows = con.execute(
+            f"SELECT min(rowid), count(*) FROM {raw} WHERE _batch_id = {int(batch)}"
+        ).fetchone()
+        if rejected or done.has_nul or blank or not rows:
+            con.rollback()
+            return None
+        result.file_hash = done.sha256
+        seen = _loaded_batch_of(con, contract, done.sha256)
+        if seen:
+            con.rollback()
+            return _skip_duplicate(con, result, seen, now, stat)
+        # The rows were appended in the file's order: their row ids in the transaction run
+        # on from the first, so each one's position is its row number.
+        con.execute(
+            f"UPDATE {raw} SET _row_number = (rowid - {int(base)} + 1)::INTEGER, "
+            f"_file_hash = {_sql_literal(done.sha256)} WHERE _batch_id = {int(batch)}"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW _bulk_rows AS SELECT (_row_number + 1)::INTEGER AS "
+            f"_line, * FROM {raw} WHERE _batch_id = {int(batch)}"
+        )
+        found = column_warnings(con, contract, "_bulk_rows", path.name)
+        result.warnings = [str(w) for w in pre.warnings + found]
+        result.batch_id = batch
+        result.periods, result.rows_replaced = _replace_scopes(
+            con, contract, "_bulk_rows", batch, stamp
+        )
+        result.rows_loaded = rows
+        result.status = "loaded"
+        result.method = "bulk"
+        _log(con, result, now, stat)
+        con.commit()
+    except (duckdb.IOException, duckdb.TransactionException, OSError) as exc:
+        try:
+            con.rollback()
+        except duckdb.Error:
+            pass
+        raise WarehouseWriteError(
+            f"{path.name}: the warehouse {settings.warehouse_path} could not be written "
+            f"({exc}); nothing of the file was written and it was left where it is"
+        ) from None
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        _drop(con, "_bulk_rows", "_scope", rejects, f"{rejects}_scan")
     return result
 
 

@@ -1,0 +1,200 @@
+"""The bulk path (`ingest.bulk`) against the careful path, file by file.
+
+Every file is loaded twice, into two warehouses: once with the bulk path allowed for any
+size (`CSP_BULK_MIN_BYTES=0`) and once with it off. The results (status, rows, periods,
+errors, warnings) and every raw and superseded row (its values, file, hash and row number)
+must be the same; a valid file must have taken the bulk path and a bad one the careful path,
+which names its file, row, column and reason.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.config import Settings
+from ingest.contracts import get_contract
+from ingest.load import LoadResult, load_file
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+REAL = SHARED / "realdata" / "police_uk"
+STREET = get_contract("police_street")
+COLUMNS = ", ".join(STREET.column_names)
+
+
+def _settings(root: Path, bulk: bool) -> Settings:
+    data = root / ("bulk" if bulk else "careful")
+    env = {
+        "CSP_DATA_DIR": str(data),
+        "CSP_LANDING_DIR": str(data / "landing"),
+        "CSP_WAREHOUSE_PATH": str(data / "warehouse.duckdb"),
+        "CSP_DEMO": "1",
+        "CSP_BULK_MIN_BYTES": "0" if bulk else str(1 << 60),
+    }
+    return Settings.from_env(env)
+
+
+def _rows(settings: Settings) -> tuple[list[tuple], list[tuple]]:
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        raw = con.execute(
+            f"SELECT {COLUMNS}, _source_file, _file_hash, _batch_id, _row_number "
+            "FROM raw.police_street ORDER BY _batch_id, _row_number"
+        ).fetchall()
+        sup = con.execute(
+            f"SELECT {COLUMNS}, _source_file, _batch_id, _row_number, _superseded_by_batch "
+            "FROM raw.police_street__superseded ORDER BY _batch_id, _row_number"
+        ).fetchall()
+    finally:
+        con.close()
+    return raw, sup
+
+
+def _load_both(tmp_path: Path, files: list[Path]) -> tuple[list[LoadResult], list[LoadResult]]:
+    """Load `files` in order through both paths (a copy each: a rejected file is moved)."""
+    out = []
+    for bulk in (True, False):
+        settings = _settings(tmp_path, bulk)
+        results = []
+        for f in files:
+            copy = tmp_path / ("in-bulk" if bulk else "in-careful") / f.name
+            copy.parent.mkdir(exist_ok=True)
+            copy.write_bytes(f.read_bytes())
+            results.append(load_file("police_street", copy, settings))
+        out.append(results)
+    bulk_results, careful_results = out
+    for b, c in zip(bulk_results, careful_results, strict=True):
+        assert (b.status, b.rows_loaded, b.rows_replaced, b.periods, b.errors, b.warnings) == (
+            c.status,
+            c.rows_loaded,
+            c.rows_replaced,
+            c.periods,
+            c.errors,
+            c.warnings,
+        )
+        assert b.file_hash == c.file_hash
+    assert _rows(_settings(tmp_path, True)) == _rows(_settings(tmp_path, False))
+    return bulk_results, careful_results
+
+
+def _write(path: Path, rows: list[list[str]], header: list[str] | None = None, end: str = "\n"):
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header or list(STREET.headers))
+        for r in rows:
+            w.writerow(r)
+    if end != "\n":
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.rstrip("\n") + end, encoding="utf-8")
+
+
+def _real_rows(name: str, n: int | None = None) -> list[list[str]]:
+    with (REAL / name).open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    return rows[:n] if n else rows
+
+
+def test_real_files_take_the_bulk_path_with_the_same_rows(tmp_path: Path) -> None:
+    files = [REAL / "2018-10-kent-street.csv", REAL / "2018-10-thames-valley-street.csv"]
+    bulk, careful = _load_both(tmp_path, files)
+    assert [r.method for r in bulk] == ["bulk", "bulk"]
+    assert [r.method for r in careful] == ["careful", "careful"]
+    assert sum(r.rows_loaded for r in bulk) == sum(len(_real_rows(f.name)) for f in files)
+    # a real file's rows with no LSOA are a warning on both paths, with the same rows named
+    assert all(any("no LSOA code" in w for w in r.warnings) for r in bulk)
+
+
+def test_a_restated_month_supersedes_the_same_rows_on_both_paths(tmp_path: Path) -> None:
+    rows = _real_rows("2018-11-kent-street.csv", 400)
+    first = tmp_path / "2018-11-kent-street.csv"
+    _write(first, rows)
+    restated = tmp_path / "2018-11-kent-street-restated.csv"
+    _write(restated, rows[:300])
+    bulk, _ = _load_both(tmp_path, [first, restated])
+    assert [r.method for r in bulk] == ["bulk", "bulk"]
+    assert (bulk[1].rows_replaced, bulk[1].rows_loaded) == (400, 300)
+
+
+def test_values_with_spaces_and_columns_in_another_order(tmp_path: Path) -> None:
+    rows = _real_rows("2019-01-kent-street.csv", 50)
+    rows[3][6] = "  On or near Somewhere  "  # trimmed
+    rows[4][11] = "   "  # blank
+    header = list(STREET.headers)
+    order = list(reversed(range(len(header))))
+    f = tmp_path / "2019-01-kent-street.csv"
+    _write(f, [[r[i] for i in order] + ["x"] for r in rows], [header[i] for i in order] + ["Extra"])
+    bulk, _ = _load_both(tmp_path, [f])
+    assert bulk[0].method == "bulk" and bulk[0].status == "loaded"
+    assert any("unexpected extra column" in w for w in bulk[0].warnings)
+
+
+@pytest.mark.parametrize(
+    "row,column,value",
+    [
+        (5, 1, "2019-13"),  # month pattern
+        (6, 4, "abc"),  # not a number
+        (7, 5, "95.0"),  # latitude out of range
+        (8, 9, "Burglarly"),  # unknown category
+        (9, 3, "Atlantis Police"),  # not a force of seeds/forces.csv
+        (10, 7, "E0101"),  # LSOA code pattern
+        (11, 2, ""),  # required
+    ],
+)
+def test_a_bad_value_takes_the_careful_path_and_is_named(
+    tmp_path: Path, row: int, column: int, value: str
+) -> None:
+    rows = _real_rows("2019-01-kent-street.csv", 30)
+    rows[row][column] = value
+    f = tmp_path / "2019-01-kent-street.csv"
+    _write(f, rows)
+    bulk, _ = _load_both(tmp_path, [f])
+    assert bulk[0].status == "rejected" and bulk[0].method == "careful"
+    header = list(STREET.headers)[column]
+    assert any(f"row {row + 2}, column '{header}'" in e for e in bulk[0].errors), bulk[0].errors
+
+
+@pytest.mark.parametrize("kind", ["blank line", "nul", "long row", "truncated", "cp1252"])
+def test_a_broken_file_takes_the_careful_path(tmp_path: Path, kind: str) -> None:
+    rows = _real_rows("2019-02-kent-street.csv", 2000)
+    f = tmp_path / "2019-02-kent-street.csv"
+    _write(f, rows, end="" if kind == "truncated" else "\n")
+    data = f.read_bytes()
+    lines = data.split(b"\n")
+    if kind == "blank line":
+        lines.insert(1500, b"")
+    elif kind == "nul":
+        lines[1500] = lines[1500].replace(b"On or near", b"On or\x00near", 1)
+    elif kind == "long row":
+        lines[1500] += b",extra"
+    elif kind == "truncated":
+        lines[-1] = lines[-1][:40]
+    elif kind == "cp1252":  # beyond the head the reader looks at: the file is Windows-1252
+        lines[1800] = lines[1800].replace(b"On or near", "On or near Caf\u00e9".encode("cp1252"), 1)
+    f.write_bytes(b"\n".join(lines))
+    bulk, _ = _load_both(tmp_path, [f])
+    assert bulk[0].method == "careful"
+    if kind == "cp1252":
+        assert bulk[0].status == "loaded"
+    else:
+        assert bulk[0].status == "rejected" and bulk[0].errors
+
+
+def test_the_same_file_again_is_skipped_on_both_paths(tmp_path: Path) -> None:
+    f = REAL / "2018-12-kent-street.csv"
+    renamed = tmp_path / "2018-12-kent-street-copy.csv"
+    renamed.write_bytes(f.read_bytes())
+    bulk, _ = _load_both(tmp_path, [f, renamed])
+    assert [r.status for r in bulk] == ["loaded", "skipped_duplicate"]
+
+
+def test_repeated_crime_ids_are_the_same_warning_on_both_paths(tmp_path: Path) -> None:
+    rows = _real_rows("2019-02-thames-valley-street.csv", 500)
+    rows[200][0] = rows[100][0] = rows[10][0] or "f" * 64
+    f = tmp_path / "2019-02-thames-valley-street.csv"
+    _write(f, rows)
+    bulk, _ = _load_both(tmp_path, [f])
+    assert bulk[0].method == "bulk"
+    assert any("repeated value" in w and "row 12" in w for w in bulk[0].warnings), bulk[0].warnings
