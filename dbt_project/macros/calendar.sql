@@ -28,3 +28,14 @@
 {% macro month_start(date_expr) -%}
     date_trunc('month', {{ date_expr }})::date
 {%- endmacro %}
+
+
+{% macro in_history(month_expr) -%}
+    {#- TRUE when a period's month can be in the warehouse's history: from var
+        csp_first_month (dbt_project.yml) to the month of the build (or of $CSP_AS_OF when
+        that is later). A month outside it (a typo such as 2109-01 or 1019-03, or a file of
+        a month that has not happened yet) would stretch every spine, calendar and status
+        over decades: its events are counted nowhere and reported in unplaced_events. -#}
+    ({{ month_expr }} between date '{{ var("csp_first_month", "2010-04-01") }}'
+        and date_trunc('month', greatest(current_date, {{ status_as_of() }}))::date)
+{%- endmacro %}

@@ -9,6 +9,11 @@
         period_month, n, d). A measure that needs all its sources ('a+b') has data where every
         one of them has, under source 'a+b'. measure_count (and, for a proportion, denominator_count) is NULL
         ("no data") when none of the sources has data, 0 when one has but nothing is counted.
+        A measure has rows for a coverage key only from the first month one of its sources
+        has data for the key, to the end of the key's spine: a measure none of whose sources
+        the key ever sent has no row at all (its "no data" is known per source and key:
+        source_status), so the rows grow with the data, not with areas × months × measures.
+        A month after that first one without data is a NULL row (a return that did not come).
         A domain's monthly model gives the spine and the relations; this is the one home of
         "first source with data" and of no data against zero. -#}
     with
@@ -57,6 +62,15 @@
 
     ),
 
+    -- where each measure starts for each coverage key: its first month with data
+    measure_starts as (
+
+        select measure_code, coverage_key, min(period_month) as first_month
+        from chosen
+        group by all
+
+    ),
+
     counted as (
 
         select
@@ -81,6 +95,10 @@
             chosen.source_file
         from {{ area_months }} as area_months
         cross join measures
+        inner join measure_starts
+            on measure_starts.measure_code = measures.measure_code
+           and measure_starts.coverage_key = area_months.coverage_key
+           and measure_starts.first_month <= area_months.period_month
         left join chosen
             on chosen.measure_code = measures.measure_code
            and chosen.coverage_key = area_months.coverage_key
@@ -110,7 +128,8 @@
         only: a force total would need every CSP of the force to have sent its files.
         `coverage` (source, csp_code, period_month, loaded_at, source_file), when given, says
         which months each CSP's files cover where that is not "the months its events fall in"
-        (a snapshot covers every month of its year so far, int_snapshot__coverage). -#}
+        (a snapshot covers every month of its year so far, int_snapshot__coverage). A month
+        outside the history (macro in_history) is on no spine (reported in unplaced_events). -#}
     with
 
     coverage as (
@@ -124,8 +143,10 @@
         {%- if coverage is not none %}
         from {{ coverage }}
         where source in ({% for s in sources %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %})
+          and {{ in_history('period_month') }}
         {%- else %}
         from {{ events }}
+        where {{ in_history('period_month') }}
         {%- endif %}
         group by all
 

@@ -1,6 +1,6 @@
 """Partners send in any order: ``csp build`` with any subset of the contracted sources (one,
 or none at all) exits 0 and publishes what it has; the measures of a source with no file
-yet are NULL ("no data"), never 0.
+yet have no scorecard row ("no data"), never a 0.
 
 Each build is a real one (ingest, ``dbt build``, publish) in an ephemeral Dagster instance.
 """
@@ -116,8 +116,8 @@ def test_police_street_alone_publishes_and_police_crime_measures_are_no_data(
     assert scorecard["all_crime"] > 0
     police_crime_only = _measures_of_only("police_crime")
     assert police_crime_only
-    for measure in police_crime_only:  # a row for the month, its count NULL: no data
-        assert measure in scorecard and scorecard[measure] is None, (measure, scorecard)
+    for measure in police_crime_only:  # no data: no row (never a 0), as the source never came
+        assert measure not in scorecard, (measure, scorecard)
 
 
 def test_police_crime_alone_publishes_and_police_street_measures_are_no_data(
@@ -136,8 +136,8 @@ def test_police_crime_alone_publishes_and_police_street_measures_are_no_data(
     assert scorecard["hate_crime_race"] == 1
     police_street_only = _measures_of_only("police_street")
     assert police_street_only
-    for measure in police_street_only:  # a row for the month, its count NULL: no data
-        assert measure in scorecard and scorecard[measure] is None, (measure, scorecard)
+    for measure in police_street_only:  # no data: no row (never a 0), as the source never came
+        assert measure not in scorecard, (measure, scorecard)
 
 
 def test_no_contracted_source_publishes_an_empty_scorecard(csp_env, landing, capsys):

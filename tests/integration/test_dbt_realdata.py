@@ -20,9 +20,11 @@ from dbt_support import (
     REPO_ROOT,
     SEEDS,
     copy_project,
+    measure_catalogue,
     police_uk_measures,
     raw_warehouse,
     run_dbt,
+    sources_of,
     warehouse_path,
 )
 
@@ -197,3 +199,46 @@ def test_lsoa_counts_equal_an_independent_count(built):
     got = {(m, lsoa, p): n for m, lsoa, p, n in rows if m in categories}
     assert got == dict(expected)
     assert len(got) > 10000
+
+
+def test_every_csp_of_the_forces_has_its_figures_and_ons_population(built):
+    """National reference data: every CSP seeds/areas.csv puts in Thames Valley or Kent (not
+    only the two demo CSPs) has all crime for each month its force sent, with the ONS mid-2018
+    population of seeds/population.csv as its rate's denominator, and no denominator (never a
+    made-up one) where the ONS release has none (CSPs merged away by 2021 boundaries, such as
+    Aylesbury Vale); and no row for a measure none of whose sources was sent."""
+    con, expected = built
+    with open(SEEDS / "areas.csv", newline="", encoding="utf-8") as fh:
+        csps = {
+            r["csp_code"]: r["force_code"]
+            for r in csv.DictReader(fh)
+            if r["force_code"] in FORCES.values() and r["csp_code"]
+        }
+    with open(SEEDS / "population.csv", newline="", encoding="utf-8") as fh:
+        ons = {
+            r["area_code"]: int(r["population"])
+            for r in csv.DictReader(fh)
+            if r["area_type"] == "csp" and r["year"] == "2018"
+        }
+    months = {f: {p for (m, a, p) in expected if a == f} for f in FORCES.values()}
+    rows = con.execute(
+        """SELECT area_code, strftime(period_month, '%Y-%m-%d'), "count", denominator,
+                  denominator_year
+           FROM main_marts.scorecard
+           WHERE measure_code = 'all_crime' AND area_type = 'csp' AND "count" IS NOT NULL"""
+    ).fetchall()
+    got = {(a, p): (d, y) for a, p, _, d, y in rows}
+    assert {(a, p) for a, p in got} == {(c, p) for c, f in csps.items() for p in months[f]}
+    for (area, _), (denominator, year) in got.items():
+        assert (denominator, year) == ((ons[area], 2018) if area in ons else (None, None)), area
+    assert len(csps) > 20 and len(set(csps) - set(ons)) > 0  # the gap is real, and shown
+    recorded_only = [
+        r["measure_code"] for r in measure_catalogue() if sources_of(r) == {"police_crime"}
+    ]
+    assert recorded_only
+    n = con.execute(
+        f"""SELECT count(*) FROM main_marts.scorecard
+            WHERE measure_code IN ({", ".join("?" * len(recorded_only))})""",
+        recorded_only,
+    ).fetchone()[0]
+    assert n == 0

@@ -1,5 +1,7 @@
 -- Which crime source has data for each force and month, and when it was last loaded: one row
 -- per (source, force, month) with data. A (source, force, month) absent here is "no data".
+-- A month outside the history (macro in_history) is no month of it: its events are counted
+-- nowhere and reported in unplaced_events.
 select
     source,
     force_code,
@@ -10,4 +12,5 @@ select
     arg_max(source_file, loaded_at) as source_file
 from {{ ref('int_crime__events') }}
 where force_code is not null
+  and {{ in_history('period_month') }}
 group by all

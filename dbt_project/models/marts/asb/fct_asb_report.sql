@@ -18,3 +18,5 @@ select
     batch_id,
     loaded_at
 from {{ ref('int_asb__events') }}
+-- a month outside the history is counted nowhere (unplaced_events reports it)
+where {{ in_history('period_month') }}

@@ -46,8 +46,11 @@ select
     events.batch_id,
     events.loaded_at
 from events
-where events.source = 'police_crime'
-   or (
+-- a month outside the history is counted nowhere (unplaced_events reports it)
+where {{ in_history('events.period_month') }}
+  and (
+    events.source = 'police_crime'
+    or (
         not events.is_asb
         and not exists (
             select 1
@@ -55,4 +58,5 @@ where events.source = 'police_crime'
             where recorded_force_months.force_code = events.force_code
               and recorded_force_months.period_month = events.period_month
         )
-   )
+    )
+  )

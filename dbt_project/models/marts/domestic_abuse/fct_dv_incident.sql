@@ -20,3 +20,5 @@ select
     loaded_at
 from {{ ref('int_domestic_abuse__events') }}
 where source = 'dv_incidents'
+  -- a month outside the history is counted nowhere (unplaced_events reports it)
+  and {{ in_history('period_month') }}

@@ -17,3 +17,5 @@ select
     batch_id,
     loaded_at
 from {{ ref('int_fire__events') }}
+-- a month outside the history is counted nowhere (unplaced_events reports it)
+where {{ in_history('period_month') }}
