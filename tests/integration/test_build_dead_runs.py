@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -57,21 +58,39 @@ def _instance_home(tmp_path: Path, repo_root: Path) -> Path:
     return home
 
 
-def _run_in_pool(home: Path, timeout: float = 60) -> bool:
-    """Run a step of the pool in this process; False if it is still waiting after timeout."""
-    result: dict[str, bool] = {}
+def _run_in_pool(home: Path, timeout: float = 180) -> bool:
+    """Run a step of the pool in this process; False if it is still waiting after timeout.
+    An exception of the run is raised here, not lost in its thread (a clean-clone CI run
+    twice saw False here that no re-run could repeat: the next one should say why)."""
+    result: dict[str, object] = {}
 
     def run() -> None:
-        with dg.DagsterInstance.from_config(str(home)) as instance:
-            job = dg.Definitions(
-                assets=[another_warehouse_step], jobs=[dg.define_asset_job("next")]
-            ).resolve_job_def("next")
-            result["success"] = job.execute_in_process(instance=instance).success
+        started = time.monotonic()
+        try:
+            with dg.DagsterInstance.from_config(str(home)) as instance:
+                job = dg.Definitions(
+                    assets=[another_warehouse_step], jobs=[dg.define_asset_job("next")]
+                ).resolve_job_def("next")
+                outcome = job.execute_in_process(instance=instance, raise_on_error=False)
+                result["success"] = outcome.success
+                if not outcome.success:
+                    result["events"] = [
+                        f"{e.event_type_value}: {e.message}" for e in outcome.all_events
+                    ][-10:]
+        except BaseException as exc:  # reported by the caller
+            result["error"] = exc
+        result["seconds"] = time.monotonic() - started
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     thread.join(timeout)
-    return result.get("success", False)
+    if "error" in result:
+        raise AssertionError(f"the next run raised after {result['seconds']:.1f} s") from result[
+            "error"
+        ]
+    assert "seconds" in result, f"the next run still waits for the pool after {timeout} s"
+    assert result.get("success"), f"the next run failed: {result.get('events')}"
+    return True
 
 
 def test_next_build_frees_the_pool_slot_of_a_killed_build(tmp_path, repo_root):
