@@ -8,9 +8,10 @@ A rejected file moves to `$CSP_DATA_DIR/quarantine/<source>/` with `<file>.error
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,10 +119,6 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     for contract in CONTRACTS.values():
         con.execute(contract.create_table_sql())
         con.execute(contract.create_superseded_sql())
-
-
-def file_sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _sql_literal(value: object) -> str:
@@ -275,38 +272,53 @@ def _load_validated(con, contract, path, settings, key, report, result, now, sta
         pseudonymise_table(con, contract, typed, key)
     cols = ", ".join(_quote_ident(c) for c in contract.column_names)
     raw = contract.raw_table
+    try:
+        with _write_transaction(con, path, settings):
+            batch = _next_batch(con)
+            result.batch_id = batch
+            stamp = _timestamp_sql(now)
+            result.periods, result.rows_replaced = _replace_scopes(
+                con, contract, typed, batch, stamp
+            )
+            # constants as literals, not parameters: DuckDB folds a literal once but casts a
+            # parameter on every row (a third of the insert's time on a 5M-row file)
+            con.execute(
+                f"INSERT INTO {raw} SELECT {cols}, {_sql_literal(path.name)}, "
+                f"{_sql_literal(result.file_hash)}, {int(batch)}, _row_number, {stamp} "
+                f"FROM {typed}"
+            )
+            result.rows_loaded = report.rows
+            result.status = "loaded"
+            _log(con, result, now, stat)
+            con.commit()
+    finally:
+        _drop(con, "_scope")
+    return result
+
+
+@contextmanager
+def _write_transaction(con, path: Path, settings: Settings) -> Iterator[None]:
+    """A load's transaction: the body commits (or rolls back and returns); an exception
+    rolls back, and a failed write becomes a WarehouseWriteError naming the file."""
     con.begin()
     try:
-        batch = _next_batch(con)
-        result.batch_id = batch
-        stamp = _timestamp_sql(now)
-        result.periods, result.rows_replaced = _replace_scopes(con, contract, typed, batch, stamp)
-        # constants as literals, not parameters: DuckDB folds a literal once but casts a
-        # parameter on every row (a third of the insert's time on a 5M-row file)
-        con.execute(
-            f"INSERT INTO {raw} SELECT {cols}, {_sql_literal(path.name)}, "
-            f"{_sql_literal(result.file_hash)}, {int(batch)}, _row_number, {stamp} "
-            f"FROM {typed}"
-        )
-        result.rows_loaded = report.rows
-        result.status = "loaded"
-        _log(con, result, now, stat)
-        con.commit()
+        yield
     except (duckdb.IOException, duckdb.TransactionException, OSError) as exc:
-        try:
-            con.rollback()
-        except duckdb.Error:
-            pass  # DuckDB may refuse everything after a failed write; the file is intact
+        _rollback(con)  # DuckDB may refuse everything after a failed write; the file is intact
         raise WarehouseWriteError(
             f"{path.name}: the warehouse {settings.warehouse_path} could not be written "
             f"({exc}); nothing of the file was written and it was left where it is"
         ) from None
     except BaseException:
-        con.rollback()
+        _rollback(con)
         raise
-    finally:
-        _drop(con, "_scope")
-    return result
+
+
+def _rollback(con) -> None:
+    try:
+        con.rollback()
+    except duckdb.Error:
+        pass  # nothing to roll back (the body already did), or DuckDB refuses after a failure
 
 
 def _timestamp_sql(moment: datetime) -> str:
@@ -358,67 +370,55 @@ def _bulk_load(con, contract, path, settings, result, now, stat) -> LoadResult |
     scan = ByteScanJob.start(path)
     raw = contract.raw_table
     stamp = _timestamp_sql(now)
-    con.begin()
     rejects = "_bulk_rejects"
     try:
-        batch = _next_batch(con)
-        try:
+        with _write_transaction(con, path, settings):
+            batch = _next_batch(con)
+            try:
+                con.execute(
+                    f"INSERT INTO {raw} SELECT {bulk.guarded_select(contract, refs)}, "
+                    f"{_sql_literal(path.name)}, NULL, {int(batch)}, NULL, {stamp} "
+                    f"FROM ({bulk.read_sql(contract, path, pre, rejects, 50)})"
+                )
+            except duckdb.Error:
+                con.rollback()  # a value a rule rejects: the careful path names it
+                scan.result()
+                return None
+            rejected = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0]
+            done = scan.result()
+            blank = [o for o in done.blank_line_offsets if o < pre.tail.content_end]
+            base, rows = con.execute(
+                f"SELECT min(rowid), count(*) FROM {raw} WHERE _batch_id = {int(batch)}"
+            ).fetchone()
+            if rejected or done.has_nul or blank or not rows:
+                con.rollback()
+                return None
+            result.file_hash = done.sha256
+            seen = _loaded_batch_of(con, contract, done.sha256)
+            if seen:
+                con.rollback()
+                return _skip_duplicate(con, result, seen, now, stat)
+            # The rows were appended in the file's order: their row ids in the transaction run
+            # on from the first, so each one's position is its row number.
             con.execute(
-                f"INSERT INTO {raw} SELECT {bulk.guarded_select(contract, refs)}, "
-                f"{_sql_literal(path.name)}, NULL, {int(batch)}, NULL, {stamp} "
-                f"FROM ({bulk.read_sql(contract, path, pre, rejects, 50)})"
+                f"UPDATE {raw} SET _row_number = (rowid - {int(base)} + 1)::INTEGER, "
+                f"_file_hash = {_sql_literal(done.sha256)} WHERE _batch_id = {int(batch)}"
             )
-        except duckdb.Error:
-            con.rollback()  # a value a rule rejects: the careful path names it
-            scan.result()
-            return None
-        rejected = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0]
-        done = scan.result()
-        blank = [o for o in done.blank_line_offsets if o < pre.tail.content_end]
-        base, rows = con.execute(
-            f"SELECT min(rowid), count(*) FROM {raw} WHERE _batch_id = {int(batch)}"
-        ).fetchone()
-        if rejected or done.has_nul or blank or not rows:
-            con.rollback()
-            return None
-        result.file_hash = done.sha256
-        seen = _loaded_batch_of(con, contract, done.sha256)
-        if seen:
-            con.rollback()
-            return _skip_duplicate(con, result, seen, now, stat)
-        # The rows were appended in the file's order: their row ids in the transaction run
-        # on from the first, so each one's position is its row number.
-        con.execute(
-            f"UPDATE {raw} SET _row_number = (rowid - {int(base)} + 1)::INTEGER, "
-            f"_file_hash = {_sql_literal(done.sha256)} WHERE _batch_id = {int(batch)}"
-        )
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW _bulk_rows AS SELECT (_row_number + 1)::INTEGER AS "
-            f"_line, * FROM {raw} WHERE _batch_id = {int(batch)}"
-        )
-        found = column_warnings(con, contract, "_bulk_rows", path.name)
-        result.warnings = [str(w) for w in pre.warnings + found]
-        result.batch_id = batch
-        result.periods, result.rows_replaced = _replace_scopes(
-            con, contract, "_bulk_rows", batch, stamp
-        )
-        result.rows_loaded = rows
-        result.status = "loaded"
-        result.method = "bulk"
-        _log(con, result, now, stat)
-        con.commit()
-    except (duckdb.IOException, duckdb.TransactionException, OSError) as exc:
-        try:
-            con.rollback()
-        except duckdb.Error:
-            pass
-        raise WarehouseWriteError(
-            f"{path.name}: the warehouse {settings.warehouse_path} could not be written "
-            f"({exc}); nothing of the file was written and it was left where it is"
-        ) from None
-    except BaseException:
-        con.rollback()
-        raise
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW _bulk_rows AS SELECT (_row_number + 1)::INTEGER AS "
+                f"_line, * FROM {raw} WHERE _batch_id = {int(batch)}"
+            )
+            found = column_warnings(con, contract, "_bulk_rows", path.name)
+            result.warnings = [str(w) for w in pre.warnings + found]
+            result.batch_id = batch
+            result.periods, result.rows_replaced = _replace_scopes(
+                con, contract, "_bulk_rows", batch, stamp
+            )
+            result.rows_loaded = rows
+            result.status = "loaded"
+            result.method = "bulk"
+            _log(con, result, now, stat)
+            con.commit()
     finally:
         _drop(con, "_bulk_rows", "_scope", rejects, f"{rejects}_scan")
     return result
