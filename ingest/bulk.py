@@ -31,19 +31,16 @@ from ingest.readers import (
     check_header,
     decode_text,
 )
-from ingest.validate import _quote_ident, column_checks, typed_value
+from ingest.validate import _quote_ident, _v, column_checks, typed_value
 
 #: Files smaller than this take the careful path (`CSP_BULK_MIN_BYTES`).
 DEFAULT_BULK_MIN_BYTES = 64 << 20
 
 
-def eligible(contract: Contract, path: Path, size: int, min_bytes: int) -> bool:
-    """Whether the file may take the bulk path: a CSV of at least `min_bytes` for a contract
-    whose every rule is a column rule."""
+def may_take(contract: Contract) -> bool:
+    """Whether any file of the contract may take the bulk path: every rule a column rule."""
     return (
-        size >= min_bytes
-        and path.suffix.lower() == ".csv"
-        and "csv" in contract.formats
+        "csv" in contract.formats
         and not contract.person_columns
         and not contract.row_rules
         and not contract.skip_row_sql
@@ -52,6 +49,12 @@ def eligible(contract: Contract, path: Path, size: int, min_bytes: int) -> bool:
         and not any(c.unique for c in contract.columns)
         and all(c.type == "VARCHAR" for c in contract.columns if c.warn_repeated or c.warn_blank)
     )
+
+
+def eligible(contract: Contract, path: Path, size: int, min_bytes: int) -> bool:
+    """Whether the file may take the bulk path: a CSV of at least `min_bytes` for a contract
+    whose every rule is a column rule."""
+    return size >= min_bytes and path.suffix.lower() == ".csv" and may_take(contract)
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,13 @@ def prelude(contract: Contract, path: Path, size: int) -> Prelude | None:
 
 def guarded_select(contract: Contract, refs: dict[str, str]) -> str:
     """Each contract column typed, or an error raised where any of its rules fails (the
-    error's text names the value, so DuckDB cannot fold it away as a constant)."""
+    error's text names the value, so DuckDB cannot fold it away as a constant). Over
+    `read_sql`'s rows, whose values are already trimmed."""
     parts = []
     for col in contract.columns:
         name = _quote_ident(col.name)
-        failed = [f"({cond})" for cond, _ in column_checks(col, refs)]
-        value = typed_value(col)
+        failed = [f"({cond})" for cond, _ in column_checks(col, refs, value=name)]
+        value = typed_value(col, value=name)
         if failed:
             value = (
                 f"CASE WHEN coalesce({' OR '.join(failed)}, false) "
@@ -100,11 +104,13 @@ def guarded_select(contract: Contract, refs: dict[str, str]) -> str:
 
 
 def read_sql(contract: Contract, path: Path, pre: Prelude, rejects: str, limit: int) -> str:
-    """The file's rows as the contract's text columns, read as the careful path reads them."""
+    """The file's rows as the contract's text columns, read as the careful path reads them and
+    trimmed as its checks trim them (`_v`)."""
     n = len(pre.header)
     cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
+    # each value trimmed once here, not in every rule and cast that reads it
     named = ", ".join(
-        f"c{pre.positions[c.name]} AS {_quote_ident(c.name)}" for c in contract.columns
+        f"{_v(c, f'c{pre.positions[c.name]}')} AS {_quote_ident(c.name)}" for c in contract.columns
     )
     return f"""
         SELECT {named} FROM read_csv({_sql_str(str(path))},

@@ -24,7 +24,7 @@ from ingest.contracts import CONTRACTS, get_contract
 from ingest.contracts.base import Contract
 from ingest.landing import landing_files
 from ingest.pseudonymise import pseudonymise_table
-from ingest.readers import ByteScanJob, _drop, _quote_ident
+from ingest.readers import _drop, _quote_ident, scan_bytes
 from ingest.validate import _load_references, column_warnings, validate_into
 
 LOADS_DDL = """
@@ -119,6 +119,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     for contract in CONTRACTS.values():
         con.execute(contract.create_table_sql())
         con.execute(contract.create_superseded_sql())
+    repair_row_numbers(con)
 
 
 def _sql_literal(value: object) -> str:
@@ -367,7 +368,18 @@ def _bulk_load(con, contract, path, settings, result, now, stat) -> LoadResult |
     refs, ref_warnings = _load_references(con, contract, settings.seeds_dir, path.name)
     if ref_warnings:
         return None
-    scan = ByteScanJob.start(path)
+    # The byte pass comes first, not beside the insert: the file's hash then goes into the
+    # insert (filling it in afterwards by UPDATE made the commit rewrite the column, 4x the
+    # pass's own 1-2 s), a file loaded before is skipped unread, and NUL bytes or empty
+    # lines go the careful way before anything is written.
+    done = scan_bytes(path)
+    blank = [o for o in done.blank_line_offsets if o < pre.tail.content_end]
+    if done.has_nul or blank:
+        return None
+    result.file_hash = done.sha256
+    seen = _loaded_batch_of(con, contract, done.sha256)
+    if seen:
+        return _skip_duplicate(con, result, seen, now, stat)
     raw = contract.raw_table
     stamp = _timestamp_sql(now)
     rejects = "_bulk_rejects"
@@ -377,39 +389,26 @@ def _bulk_load(con, contract, path, settings, result, now, stat) -> LoadResult |
             try:
                 con.execute(
                     f"INSERT INTO {raw} SELECT {bulk.guarded_select(contract, refs)}, "
-                    f"{_sql_literal(path.name)}, NULL, {int(batch)}, NULL, {stamp} "
-                    f"FROM ({bulk.read_sql(contract, path, pre, rejects, 50)})"
+                    f"{_sql_literal(path.name)}, {_sql_literal(done.sha256)}, {int(batch)}, "
+                    f"NULL, {stamp} FROM ({bulk.read_sql(contract, path, pre, rejects, 50)})"
                 )
             except duckdb.Error:
                 con.rollback()  # a value a rule rejects: the careful path names it
-                scan.result()
                 return None
             rejected = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0]
-            done = scan.result()
-            blank = [o for o in done.blank_line_offsets if o < pre.tail.content_end]
             base, rows = con.execute(
                 f"SELECT min(rowid), count(*) FROM {raw} WHERE _batch_id = {int(batch)}"
             ).fetchone()
-            if rejected or done.has_nul or blank or not rows:
+            if rejected or not rows:
                 con.rollback()
                 return None
-            result.file_hash = done.sha256
-            seen = _loaded_batch_of(con, contract, done.sha256)
-            if seen:
-                con.rollback()
-                return _skip_duplicate(con, result, seen, now, stat)
             # The rows were appended in the file's order: their row ids in the transaction run
-            # on from the first, so each one's position is its row number.
+            # on from the first, so each one's position is its row number (the header is line 1).
             con.execute(
-                f"UPDATE {raw} SET _row_number = (rowid - {int(base)} + 1)::INTEGER, "
-                f"_file_hash = {_sql_literal(done.sha256)} WHERE _batch_id = {int(batch)}"
+                f"CREATE OR REPLACE TEMP VIEW _bulk_rows AS SELECT (rowid - {int(base)} + 2)"
+                f"::INTEGER AS _line, * FROM {raw} WHERE _batch_id = {int(batch)}"
             )
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW _bulk_rows AS SELECT (_row_number + 1)::INTEGER AS "
-                f"_line, * FROM {raw} WHERE _batch_id = {int(batch)}"
-            )
-            found = column_warnings(con, contract, "_bulk_rows", path.name)
-            result.warnings = [str(w) for w in pre.warnings + found]
+            result.warnings = [str(w) for w in pre.warnings]
             result.batch_id = batch
             result.periods, result.rows_replaced = _replace_scopes(
                 con, contract, "_bulk_rows", batch, stamp
@@ -419,9 +418,72 @@ def _bulk_load(con, contract, path, settings, result, now, stat) -> LoadResult |
             result.method = "bulk"
             _log(con, result, now, stat)
             con.commit()
+        # Row numbers and warnings in a second transaction, over committed rows: written in
+        # the first, the row numbers made DuckDB rewrite the whole insert at commit (10 s of
+        # CPU on 5M rows), and the warnings' scan of uncommitted rows ran on one thread. A
+        # crash between the two leaves row numbers NULL: `repair_row_numbers` fills them in
+        # at the next load, before anything else is written.
+        con.begin()
+        try:
+            _number_rows(con, raw, batch)
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW _bulk_rows AS SELECT (_row_number + 1)::INTEGER "
+                f"AS _line, * FROM {raw} WHERE _batch_id = {int(batch)}"
+            )
+            found = column_warnings(con, contract, "_bulk_rows", path.name, typed=True)
+            if found:
+                result.warnings += [str(w) for w in found]
+                con.execute(
+                    f"UPDATE raw._loads SET warnings = {_sql_list(result.warnings)} "
+                    f"WHERE batch_id = {int(batch)}"
+                )
+            con.commit()
+        except duckdb.Error as exc:
+            _rollback(con)  # the rows stand, committed; only their numbering waits
+            result.warnings.append(
+                f"{path.name}: loaded, but its row numbers and value warnings could not be "
+                f"written ({str(exc).splitlines()[0]}); the next load numbers the rows"
+            )
     finally:
         _drop(con, "_bulk_rows", "_scope", rejects, f"{rejects}_scan")
     return result
+
+
+def _sql_list(values: list[str]) -> str:
+    return "[" + ", ".join(_sql_literal(v) for v in values) + "]::VARCHAR[]"
+
+
+def _number_rows(con, raw: str, batch: int) -> None:
+    """Row numbers for a batch the bulk path appended: its rows' positions among their row
+    ids, which run on in the file's order while none of them has been deleted."""
+    con.execute(
+        f"UPDATE {raw} SET _row_number = (rowid - (SELECT min(rowid) FROM {raw} "
+        f"WHERE _batch_id = {int(batch)}) + 1)::INTEGER WHERE _batch_id = {int(batch)}"
+    )
+
+
+def repair_row_numbers(con) -> list[int]:
+    """Number the rows of any bulk-loaded batch a crash left without row numbers (between
+    its two transactions); returns those batches. Reads only the row groups that hold a NULL
+    row number, so it costs next to nothing when there are none."""
+    repaired: list[int] = []
+    for contract in CONTRACTS.values():
+        if not bulk.may_take(contract):
+            continue
+        raw = contract.raw_table
+        batches = con.execute(
+            f"SELECT DISTINCT _batch_id FROM {raw} WHERE _row_number IS NULL ORDER BY 1"
+        ).fetchall()
+        for (batch,) in batches:
+            con.begin()
+            try:
+                _number_rows(con, raw, batch)
+                con.commit()
+            except BaseException:
+                _rollback(con)
+                raise
+            repaired.append(batch)
+    return repaired
 
 
 def read_load_log(warehouse_path: Path, after_batch: int = 0) -> list[LoadResult]:

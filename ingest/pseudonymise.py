@@ -11,7 +11,6 @@ import hashlib
 import hmac
 
 import duckdb
-import pandas as pd
 
 from ingest.contracts.base import Contract
 from ingest.readers import _quote_ident
@@ -26,6 +25,10 @@ def pseudonymise_table(
     con: duckdb.DuckDBPyConnection, contract: Contract, table: str, key: bytes
 ) -> int:
     """Replace every person column of `table` by its pseudonym. Returns distinct values done."""
+    # pandas only here: importing it is seconds of every `csp load`, and most sources have
+    # no person fields
+    import pandas as pd
+
     done = 0
     for name in contract.person_columns:
         col = _quote_ident(name)

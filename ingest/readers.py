@@ -546,26 +546,40 @@ class ByteScan:
 def scan_bytes(path: Path, max_found: int = 50) -> ByteScan:
     """One streamed pass over the file: its SHA-256, NUL bytes, empty lines (which DuckDB's
     reader would skip, shifting every row number after them)."""
-    digest = hashlib.sha256()
-    size = 0
     has_nul = False
     found: list[int] = []
     carry = b""
-    with Path(path).open("rb") as fh:
-        while chunk := fh.read(_CHUNK_BYTES):
-            digest.update(chunk)
-            has_nul = has_nul or b"\x00" in chunk
-            if len(found) < max_found:
-                window = carry + chunk
-                base = size - len(carry)
-                for m in _EMPTY_LINE.finditer(window):
-                    o = base + m.start()
-                    if not found or o > found[-1]:
-                        found.append(o)
+    size = 0
+    # SHA-256 releases the GIL on large buffers: it runs in a thread beside the searches,
+    # which halves the pass on a large file.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="csp-hash") as pool:
+        digest = hashlib.sha256()
+        hashed: Future[None] | None = None
+        with Path(path).open("rb") as fh:
+            while chunk := fh.read(_CHUNK_BYTES):
+                if hashed is not None:
+                    hashed.result()
+                hashed = pool.submit(digest.update, chunk)
+                has_nul = has_nul or b"\x00" in chunk
+                if len(found) < max_found:
+                    # an empty line across the chunk boundary, then those inside the chunk
+                    # (a repeat of the last one found is skipped)
+                    edge = carry + chunk[:2]
+                    for start, text in ((size - len(carry), edge), (size, chunk)):
+                        for m in _EMPTY_LINE.finditer(text):
+                            o = start + m.start()
+                            if (text is chunk or m.start() < len(carry)) and (
+                                not found or o > found[-1]
+                            ):
+                                found.append(o)
+                                if len(found) >= max_found:
+                                    break
                         if len(found) >= max_found:
                             break
-                carry = window[-2:]
-            size += len(chunk)
+                carry = (carry + chunk[-2:])[-2:]
+                size += len(chunk)
+        if hashed is not None:
+            hashed.result()
     return ByteScan(digest.hexdigest(), size, has_nul, tuple(found))
 
 

@@ -64,10 +64,10 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def _v(col: Column) -> str:
-    """The column's staged text as a value: trimmed, NULL when blank or one of the column's
-    `null_values` (e.g. NDTMS's literal `NULL`)."""
-    x = _quote_ident(col.name)
+def _v(col: Column, source: str | None = None) -> str:
+    """The column's staged text (or `source`, SQL naming where it is) as a value: trimmed,
+    NULL when blank or one of the column's `null_values` (e.g. NDTMS's literal `NULL`)."""
+    x = source or _quote_ident(col.name)
     # trim() only where there is a space to trim: it is the costliest part of a large file's
     # checks otherwise (DuckDB's trim removes spaces only, as this test does)
     v = (
@@ -477,13 +477,16 @@ def column_warnings(
     t: str,
     f: str,
     warn_hits: list[int] | None = None,
+    *,
+    typed: bool = False,
 ) -> list[Finding]:
     """The warnings of the columns' `warn_repeated` and `warn_blank` over the rows of `t`
-    (`_line` and the columns); `warn_hits`, two per column, 0 where a count found none."""
+    (`_line` and the columns, as staged text, or `typed` values already trimmed);
+    `warn_hits`, two per column, 0 where a count found none."""
     warnings: list[Finding] = []
     warn_hits = warn_hits or [1] * (2 * len(contract.columns))
     for k, col in enumerate(contract.columns):
-        v = _v(col)
+        v = _quote_ident(col.name) if typed else _v(col)
         if col.warn_repeated and warn_hits[2 * k]:
             # grouped by the values' 64-bit hashes first (cheap), then by the values of the
             # few rows whose hash repeats (a hash may repeat for different values)
@@ -549,11 +552,12 @@ def typed_select(contract: Contract, *, lenient: bool = False) -> str:
     )
 
 
-def typed_value(col: Column, *, lenient: bool = False) -> str:
-    """SQL for one staged text column as the contract's typed value."""
+def typed_value(col: Column, *, lenient: bool = False, value: str | None = None) -> str:
+    """SQL for one staged text column as the contract's typed value (`value`: SQL for the
+    column's value where it is already worked out, as in `column_checks`)."""
     cast = "TRY_CAST" if lenient else "CAST"
     strptime = "try_strptime" if lenient else "strptime"
-    v = _v(col)
+    v = value or _v(col)
     if col.type == "VARCHAR":
         return v
     if col.type == "DOUBLE":

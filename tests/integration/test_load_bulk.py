@@ -198,3 +198,39 @@ def test_repeated_crime_ids_are_the_same_warning_on_both_paths(tmp_path: Path) -
     bulk, _ = _load_both(tmp_path, [f])
     assert bulk[0].method == "bulk"
     assert any("repeated value" in w and "row 12" in w for w in bulk[0].warnings), bulk[0].warnings
+
+
+def test_a_crash_before_the_rows_are_numbered_is_repaired_by_the_next_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk path commits the rows first and numbers them in a second transaction. If that
+    second one fails, the rows stand with no row number and the result says so; the next
+    load (or dbt build, through `ensure_raw_schema`) numbers them as the careful path would."""
+    import ingest.load as load
+
+    first = REAL / "2018-10-kent-street.csv"
+    second = REAL / "2018-11-kent-street.csv"
+    settings = _settings(tmp_path, True)
+
+    def fail(con, raw, batch):
+        raise duckdb.IOException("disk full (simulated)")
+
+    with monkeypatch.context() as m:
+        m.setattr(load, "_number_rows", fail)
+        broken = load_file("police_street", first, settings)
+    assert (broken.status, broken.method) == ("loaded", "bulk")
+    assert any("row numbers" in w and "disk full" in w for w in broken.warnings)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        unnumbered = con.execute(
+            "SELECT count(*) FROM raw.police_street WHERE _row_number IS NULL"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert unnumbered == broken.rows_loaded
+
+    assert load_file("police_street", second, settings).method == "bulk"
+    careful = _settings(tmp_path, False)
+    for f in (first, second):
+        assert load_file("police_street", f, careful).status == "loaded"
+    assert _rows(settings) == _rows(careful)

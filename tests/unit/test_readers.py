@@ -139,3 +139,28 @@ def test_stage_not_an_xlsx(tmp_path: Path) -> None:
     p.write_bytes(b"hello")
     staged = stage_file(duckdb.connect(), STREET_XLSX, p)
     assert "not a readable XLSX file" in str(staged.errors[0])
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 64])
+def test_scan_bytes_finds_every_empty_line_whatever_the_chunk_boundaries(
+    tmp_path, monkeypatch, chunk
+):
+    import hashlib
+    import random
+    import re
+
+    from ingest import readers
+
+    rng = random.Random(chunk)
+    pieces = [b"a,b\n", b"1,2\n", b"\n", b"\r\n", b"3,4\r\n", b"\r\n", b"x\x00y\n", b"5,6\n"]
+    data = b"h1,h2\n" + b"".join(rng.choice(pieces) for _ in range(400))
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    monkeypatch.setattr(readers, "_CHUNK_BYTES", chunk)
+    found = readers.scan_bytes(path, max_found=10_000)
+    expected = tuple(m.start() for m in re.finditer(rb"\n(?=\r?\n)", data))
+    assert expected, "the sample must hold empty lines"
+    assert found.blank_line_offsets == expected
+    assert found.sha256 == hashlib.sha256(data).hexdigest()
+    assert found.size == len(data)
+    assert found.has_nul == (b"\x00" in data)
