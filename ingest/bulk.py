@@ -103,20 +103,22 @@ def guarded_select(contract: Contract, refs: dict[str, str]) -> str:
     return ", ".join(parts)
 
 
-def read_sql(contract: Contract, path: Path, pre: Prelude, rejects: str, limit: int) -> str:
-    """The file's rows as the contract's text columns, read as the careful path reads them and
-    trimmed as its checks trim them (`_v`)."""
+def read_sql(contract: Contract, paths: list[Path], pre: Prelude, rejects: str, limit: int) -> str:
+    """The files' rows (all with `pre`'s header) as the contract's text columns and `_file`
+    (the path as given), read as the careful path reads them and trimmed as its checks trim
+    them (`_v`)."""
     n = len(pre.header)
     cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
     # each value trimmed once here, not in every rule and cast that reads it
     named = ", ".join(
         f"{_v(c, f'c{pre.positions[c.name]}')} AS {_quote_ident(c.name)}" for c in contract.columns
     )
+    files = "[" + ", ".join(_sql_str(str(p)) for p in paths) + "]"
     return f"""
-        SELECT {named} FROM read_csv({_sql_str(str(path))},
+        SELECT {named}, filename AS _file FROM read_csv({files},
             header = false, skip = 1, auto_detect = false, columns = {cols},
             delim = ',', quote = '"', escape = '"',
-            strict_mode = true, null_padding = false, all_varchar = true,
+            strict_mode = true, null_padding = false, all_varchar = true, filename = true,
             store_rejects = true, rejects_table = '{rejects}', rejects_scan = '{rejects}_scan',
             rejects_limit = {limit})
     """

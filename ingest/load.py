@@ -24,7 +24,7 @@ from ingest.contracts import CONTRACTS, get_contract
 from ingest.contracts.base import Contract
 from ingest.landing import landing_files
 from ingest.pseudonymise import pseudonymise_table
-from ingest.readers import _drop, _quote_ident, scan_bytes
+from ingest.readers import ByteScan, _drop, _quote_ident, scan_bytes
 from ingest.validate import _load_references, column_warnings, validate_into
 
 LOADS_DDL = """
@@ -214,11 +214,7 @@ def _load(con, contract: Contract, path: Path, settings: Settings, key: bytes) -
     stat = path.stat()
     # The same file (name, size, modification time) as a loaded batch is not read again:
     # a build passes every landing file, and a national landing folder is gigabytes.
-    same = con.execute(
-        "SELECT batch_id, file_hash FROM raw._loads WHERE source = ? AND status = 'loaded' "
-        "AND file_name = ? AND file_size = ? AND file_mtime_ns = ? ORDER BY batch_id LIMIT 1",
-        [contract.name, path.name, stat.st_size, stat.st_mtime_ns],
-    ).fetchone()
+    same = _same_file_loaded(con, contract, path, stat)
     if same:
         result.file_hash = same[1]
         return _skip_duplicate(con, result, same[0], now, stat)
@@ -233,6 +229,15 @@ def _load(con, contract: Contract, path: Path, settings: Settings, key: bytes) -
         return _load_validated(con, contract, path, settings, key, report, result, now, stat)
     finally:
         report.drop(con)
+
+
+def _same_file_loaded(con, contract: Contract, path: Path, stat) -> tuple[int, str] | None:
+    """(batch, hash) of a loaded batch with the file's name, size and modification time."""
+    return con.execute(
+        "SELECT batch_id, file_hash FROM raw._loads WHERE source = ? AND status = 'loaded' "
+        "AND file_name = ? AND file_size = ? AND file_mtime_ns = ? ORDER BY batch_id LIMIT 1",
+        [contract.name, path.name, stat.st_size, stat.st_mtime_ns],
+    ).fetchone()
 
 
 def _loaded_batch_of(con, contract: Contract, file_hash: str) -> int | None:
@@ -351,72 +356,134 @@ def _replace_scopes(
     if None in periods:
         in_period = f"({in_period} OR {period} IS NULL)"
     in_scope = (
-        f"{in_period} AND {key_sql} IN (SELECT _key FROM _scope) "
-        f"AND _batch_id IS DISTINCT FROM {int(batch)}"
+        f"{in_period} AND {key_sql} IN (SELECT _key FROM _scope) AND _batch_id < {int(batch)}"
     )
     con.execute(f"INSERT INTO {sup} SELECT *, {stamp}, {int(batch)} FROM {raw} WHERE {in_scope}")
     replaced = con.execute(f"DELETE FROM {raw} WHERE {in_scope}").fetchone()[0]
     return periods, replaced
 
 
-def _bulk_load(con, contract, path, settings, result, now, stat) -> LoadResult | None:
-    """Load a large plain CSV straight into the raw table (`ingest.bulk`). None, with
-    nothing written, when the file must take the careful path (which then says why)."""
+@dataclass(frozen=True)
+class _BulkFile:
+    """A file the bulk path may take: its head and tail checked, its bytes scanned."""
+
+    path: Path
+    stat: os.stat_result
+    pre: bulk.Prelude
+    scan: ByteScan
+
+
+def _bulk_candidate(con, contract: Contract, path: Path, stat) -> _BulkFile | int | None:
+    """The file ready for the bulk path; or the batch that loaded the same content before;
+    or None when it must take the careful path (which then says why)."""
     pre = bulk.prelude(contract, path, stat.st_size)
     if pre is None:
         return None
-    refs, ref_warnings = _load_references(con, contract, settings.seeds_dir, path.name)
-    if ref_warnings:
-        return None
-    # The byte pass comes first, not beside the insert: the file's hash then goes into the
-    # insert (filling it in afterwards by UPDATE made the commit rewrite the column, 4x the
-    # pass's own 1-2 s), a file loaded before is skipped unread, and NUL bytes or empty
+    # The byte pass comes before the insert, not beside it: the file's hash then goes into
+    # the insert (filling it in afterwards by UPDATE made the commit rewrite the column, 4x
+    # the pass's own 1-2 s), a file loaded before is skipped unread, and NUL bytes or empty
     # lines go the careful way before anything is written.
     done = scan_bytes(path)
-    blank = [o for o in done.blank_line_offsets if o < pre.tail.content_end]
-    if done.has_nul or blank:
+    if done.has_nul or any(o < pre.tail.content_end for o in done.blank_line_offsets):
         return None
-    result.file_hash = done.sha256
     seen = _loaded_batch_of(con, contract, done.sha256)
-    if seen:
-        return _skip_duplicate(con, result, seen, now, stat)
+    return seen if seen else _BulkFile(path, stat, pre, done)
+
+
+def _bulk_load(con, contract, path, settings, result, now, stat) -> LoadResult | None:
+    """Load a large plain CSV straight into the raw table (`ingest.bulk`). None, with
+    nothing written, when the file must take the careful path (which then says why)."""
+    found = _bulk_candidate(con, contract, path, stat)
+    if found is None:
+        return None
+    if isinstance(found, int):
+        result.file_hash = _loaded_hash(con, found)
+        return _skip_duplicate(con, result, found, now, stat)
+    done = _bulk_load_files(con, contract, [found], settings, now)
+    return done[0] if done else None
+
+
+def _loaded_hash(con, batch: int) -> str:
+    return con.execute(
+        f"SELECT file_hash FROM raw._loads WHERE batch_id = {int(batch)}"
+    ).fetchone()[0]
+
+
+def _bulk_load_files(
+    con, contract: Contract, files: list[_BulkFile], settings: Settings, now: datetime
+) -> list[LoadResult] | None:
+    """Load the files, in order, each its own batch, through one `read_csv` of them all (a
+    national month is some 40 files of 10,000 rows: one read of them all has none of the
+    per-file cost). None, with nothing written, when any of them must take the careful
+    path: the caller then loads them one by one."""
+    first = files[0].path
+    refs, ref_warnings = _load_references(con, contract, settings.seeds_dir, first.name)
+    if ref_warnings:
+        return None
     raw = contract.raw_table
     stamp = _timestamp_sql(now)
     rejects = "_bulk_rejects"
+    results = [
+        LoadResult(
+            source=contract.name,
+            file_name=f.path.name,
+            status="loaded",
+            file_hash=f.scan.sha256,
+            warnings=[str(w) for w in f.pre.warnings],
+            method="bulk",
+        )
+        for f in files
+    ]
     try:
-        with _write_transaction(con, path, settings):
-            batch = _next_batch(con)
+        with _write_transaction(con, first, settings):
+            b0 = _next_batch(con)
+
+            def per_file(values: list[str]) -> str:
+                whens = " ".join(
+                    f"WHEN {_sql_literal(str(f.path))} THEN {v}"
+                    for f, v in zip(files, values, strict=True)
+                )
+                return f"CASE _file {whens} END"
+
+            names = per_file([_sql_literal(f.path.name) for f in files])
+            hashes = per_file([_sql_literal(f.scan.sha256) for f in files])
+            batches = per_file([str(b0 + i) for i in range(len(files))])
+            read = bulk.read_sql(contract, [f.path for f in files], files[0].pre, rejects, 50)
             try:
                 con.execute(
-                    f"INSERT INTO {raw} SELECT {bulk.guarded_select(contract, refs)}, "
-                    f"{_sql_literal(path.name)}, {_sql_literal(done.sha256)}, {int(batch)}, "
-                    f"NULL, {stamp} FROM ({bulk.read_sql(contract, path, pre, rejects, 50)})"
+                    f"INSERT INTO {raw} SELECT {bulk.guarded_select(contract, refs)}, {names}, "
+                    f"{hashes}, {batches}, NULL, {stamp} FROM ({read})"
                 )
             except duckdb.Error:
                 con.rollback()  # a value a rule rejects: the careful path names it
                 return None
             rejected = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0]
-            base, rows = con.execute(
-                f"SELECT min(rowid), count(*) FROM {raw} WHERE _batch_id = {int(batch)}"
-            ).fetchone()
-            if rejected or not rows:
+            counts = {
+                b: (first_row, n)
+                for b, first_row, n in con.execute(
+                    f"SELECT _batch_id, min(rowid), count(*) FROM {raw} WHERE _batch_id "
+                    f"BETWEEN {b0} AND {b0 + len(files) - 1} GROUP BY 1"
+                ).fetchall()
+            }
+            if rejected or len(counts) < len(files) or _restates_itself(con, contract, b0, files):
                 con.rollback()
                 return None
-            # The rows were appended in the file's order: their row ids in the transaction run
-            # on from the first, so each one's position is its row number (the header is line 1).
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW _bulk_rows AS SELECT (rowid - {int(base)} + 2)"
-                f"::INTEGER AS _line, * FROM {raw} WHERE _batch_id = {int(batch)}"
-            )
-            result.warnings = [str(w) for w in pre.warnings]
-            result.batch_id = batch
-            result.periods, result.rows_replaced = _replace_scopes(
-                con, contract, "_bulk_rows", batch, stamp
-            )
-            result.rows_loaded = rows
-            result.status = "loaded"
-            result.method = "bulk"
-            _log(con, result, now, stat)
+            for i, (f, result) in enumerate(zip(files, results, strict=True)):
+                batch = b0 + i
+                base, rows = counts[batch]
+                # The rows were appended in the files' order: a file's row ids in the
+                # transaction run on from its first, so each row's position is its row number
+                # (the header is line 1).
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW _bulk_rows AS SELECT (rowid - {int(base)} + 2)"
+                    f"::INTEGER AS _line, * FROM {raw} WHERE _batch_id = {batch}"
+                )
+                result.batch_id = batch
+                result.periods, result.rows_replaced = _replace_scopes(
+                    con, contract, "_bulk_rows", batch, stamp
+                )
+                result.rows_loaded = rows
+                _log(con, result, now, f.stat)
             con.commit()
         # Row numbers and warnings in a second transaction, over committed rows: written in
         # the first, the row numbers made DuckDB rewrite the whole insert at commit (10 s of
@@ -425,41 +492,75 @@ def _bulk_load(con, contract, path, settings, result, now, stat) -> LoadResult |
         # at the next load, before anything else is written.
         con.begin()
         try:
-            _number_rows(con, raw, batch)
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW _bulk_rows AS SELECT (_row_number + 1)::INTEGER "
-                f"AS _line, * FROM {raw} WHERE _batch_id = {int(batch)}"
-            )
-            found = column_warnings(con, contract, "_bulk_rows", path.name, typed=True)
-            if found:
-                result.warnings += [str(w) for w in found]
+            _number_rows(con, raw, [r.batch_id for r in results])
+            for f, result in zip(files, results, strict=True):
                 con.execute(
-                    f"UPDATE raw._loads SET warnings = {_sql_list(result.warnings)} "
-                    f"WHERE batch_id = {int(batch)}"
+                    f"CREATE OR REPLACE TEMP VIEW _bulk_rows AS SELECT (_row_number + 1)"
+                    f"::INTEGER AS _line, * FROM {raw} WHERE _batch_id = {result.batch_id}"
                 )
+                found = column_warnings(con, contract, "_bulk_rows", f.path.name, typed=True)
+                if found:
+                    result.warnings += [str(w) for w in found]
+                    con.execute(
+                        f"UPDATE raw._loads SET warnings = {_sql_list(result.warnings)} "
+                        f"WHERE batch_id = {result.batch_id}"
+                    )
             con.commit()
         except duckdb.Error as exc:
             _rollback(con)  # the rows stand, committed; only their numbering waits
-            result.warnings.append(
-                f"{path.name}: loaded, but its row numbers and value warnings could not be "
-                f"written ({str(exc).splitlines()[0]}); the next load numbers the rows"
-            )
+            for result in results:
+                result.warnings.append(
+                    f"{result.file_name}: loaded, but its row numbers and value warnings could "
+                    f"not be written ({str(exc).splitlines()[0]}); the next load numbers the rows"
+                )
     finally:
         _drop(con, "_bulk_rows", "_scope", rejects, f"{rejects}_scan")
-    return result
+    return results
+
+
+def _restates_itself(con, contract: Contract, b0: int, files: list) -> bool:
+    """Whether a file of the run restates a period and scope of an earlier one: its rows would
+    supersede rows not yet numbered, so such a run goes file by file."""
+    if len(files) < 2:
+        return False
+    scopes = (
+        f"SELECT DISTINCT _batch_id, {contract.period_sql} AS p, {scope_key_sql(contract)} AS k "
+        f"FROM {contract.raw_table} WHERE _batch_id BETWEEN {b0} AND {b0 + len(files) - 1}"
+    )
+    return bool(
+        con.execute(
+            f"WITH s AS ({scopes}) SELECT count(*) FROM s a JOIN s b "
+            "ON a.p IS NOT DISTINCT FROM b.p AND a.k = b.k AND a._batch_id > b._batch_id"
+        ).fetchone()[0]
+    )
 
 
 def _sql_list(values: list[str]) -> str:
     return "[" + ", ".join(_sql_literal(v) for v in values) + "]::VARCHAR[]"
 
 
-def _number_rows(con, raw: str, batch: int) -> None:
-    """Row numbers for a batch the bulk path appended: its rows' positions among their row
-    ids, which run on in the file's order while none of them has been deleted."""
-    con.execute(
-        f"UPDATE {raw} SET _row_number = (rowid - (SELECT min(rowid) FROM {raw} "
-        f"WHERE _batch_id = {int(batch)}) + 1)::INTEGER WHERE _batch_id = {int(batch)}"
-    )
+def _number_rows(con, raw: str, batches: list[int]) -> None:
+    """Row numbers for batches the bulk path appended: each row's position among its batch's
+    row ids, which keep the file's order while none of its rows has been deleted. A file read
+    alone has consecutive row ids (a subtraction); files read together interleave theirs
+    (a window over the batch)."""
+    listed = ", ".join(str(int(b)) for b in batches)
+    spans = con.execute(
+        f"SELECT _batch_id, min(rowid), max(rowid), count(*) FROM {raw} "
+        f"WHERE _batch_id IN ({listed}) GROUP BY 1"
+    ).fetchall()
+    for batch, lo, hi, n in spans:
+        if hi - lo + 1 == n:
+            con.execute(
+                f"UPDATE {raw} SET _row_number = (rowid - {int(lo)} + 1)::INTEGER "
+                f"WHERE _batch_id = {int(batch)}"
+            )
+        else:
+            con.execute(
+                f"UPDATE {raw} AS r SET _row_number = n.rn FROM (SELECT rowid AS rid, "
+                f"row_number() OVER (ORDER BY rowid)::INTEGER AS rn FROM {raw} "
+                f"WHERE _batch_id = {int(batch)}) n WHERE r.rowid = n.rid"
+            )
 
 
 def repair_row_numbers(con) -> list[int]:
@@ -477,7 +578,7 @@ def repair_row_numbers(con) -> list[int]:
         for (batch,) in batches:
             con.begin()
             try:
-                _number_rows(con, raw, batch)
+                _number_rows(con, raw, [batch])
                 con.commit()
             except BaseException:
                 _rollback(con)
@@ -524,6 +625,64 @@ def read_load_log(warehouse_path: Path, after_batch: int = 0) -> list[LoadResult
     ]
 
 
+#: At most this many files in one bulk read (a national month is some 40).
+BULK_GROUP_FILES = 64
+
+
+def load_files(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    files: list[Path],
+    settings: Settings,
+    key: bytes = b"",
+) -> list[LoadResult]:
+    """Load `files` in order, each its own batch, as `load_file` would one by one. A run of
+    plain CSVs of a bulk contract with the same header, together at least
+    `CSP_BULK_MIN_BYTES` (and each smaller), is read in one go (`_bulk_load_files`); if any
+    of them must take the careful path, the run is loaded file by file instead."""
+    results: list[LoadResult] = []
+    i = 0
+    while i < len(files):
+        run = _bulk_run(con, contract, files[i : i + BULK_GROUP_FILES], settings)
+        if len(run) > 1 and sum(f.stat.st_size for f in run) >= settings.bulk_min_bytes:
+            done = _bulk_load_files(con, contract, run, settings, _now())
+            if done is not None:
+                results += done
+                i += len(run)
+                continue
+        for p in files[i : i + max(len(run), 1)]:
+            results.append(_load(con, contract, p, settings, key))
+        i += max(len(run), 1)
+    return results
+
+
+def _bulk_run(con, contract: Contract, files: list[Path], settings: Settings) -> list[_BulkFile]:
+    """The longest run from the first of `files` that may be read in one go: small plain CSVs
+    with the first's header, none loaded before (by name, size and time, or by content)."""
+    if not bulk.may_take(contract):
+        return []
+    # nothing is read unless the run could be large enough to go in one read
+    sizes = [p.stat().st_size for p in files if p.suffix.lower() == ".csv"]
+    if sum(s for s in sizes if s < settings.bulk_min_bytes) < settings.bulk_min_bytes:
+        return []
+    run: list[_BulkFile] = []
+    hashes: set[str] = set()
+    for path in files:
+        stat = path.stat()
+        if path.suffix.lower() != ".csv" or stat.st_size >= settings.bulk_min_bytes:
+            break
+        if _same_file_loaded(con, contract, path, stat):
+            break
+        found = _bulk_candidate(con, contract, path, stat)
+        if not isinstance(found, _BulkFile) or found.scan.sha256 in hashes:
+            break
+        if run and found.pre.header != run[0].pre.header:
+            break
+        run.append(found)
+        hashes.add(found.scan.sha256)
+    return run
+
+
 def load_landing(settings: Settings | None = None, source: str | None = None) -> list[LoadResult]:
     """Load every file of `<landing>/<source>/` that loads (every contract's source if None;
     the rule is ingest.landing's), in name order, through one warehouse connection."""
@@ -539,8 +698,7 @@ def load_landing(settings: Settings | None = None, source: str | None = None) ->
                 continue
             contract = get_contract(s)
             key = settings.effective_pseudonym_key() if contract.person_columns else b""
-            for p in files:
-                results.append(_load(con, contract, p, settings, key))
+            results += load_files(con, contract, files, settings, key)
     finally:
         con.close()
     return results

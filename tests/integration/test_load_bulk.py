@@ -234,3 +234,83 @@ def test_a_crash_before_the_rows_are_numbered_is_repaired_by_the_next_load(
     for f in (first, second):
         assert load_file("police_street", f, careful).status == "loaded"
     assert _rows(settings) == _rows(careful)
+
+
+def _landing_both(tmp_path: Path, files: list[tuple[str, bytes]], group_min: int):
+    """`load_landing` of the same landing folder with runs read in one go (CSP_BULK_MIN_BYTES
+    `group_min`, below each run's total) and with the bulk path off."""
+    from ingest.load import load_landing
+
+    out = []
+    for bulk in (True, False):
+        settings = _settings(tmp_path, bulk)
+        if bulk:
+            settings = Settings.from_env(
+                {
+                    "CSP_DATA_DIR": str(settings.data_dir),
+                    "CSP_LANDING_DIR": str(settings.landing_dir),
+                    "CSP_WAREHOUSE_PATH": str(settings.warehouse_path),
+                    "CSP_DEMO": "1",
+                    "CSP_BULK_MIN_BYTES": str(group_min),
+                }
+            )
+        folder = settings.landing_dir / "police_street"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in files:
+            (folder / name).write_bytes(data)
+        out.append(load_landing(settings, "police_street"))
+    bulk_results, careful_results = out
+    assert [
+        (r.file_name, r.status, r.rows_loaded, r.rows_replaced, r.periods, r.errors, r.warnings)
+        for r in bulk_results
+    ] == [
+        (r.file_name, r.status, r.rows_loaded, r.rows_replaced, r.periods, r.errors, r.warnings)
+        for r in careful_results
+    ]
+    assert [r.batch_id for r in bulk_results] == [r.batch_id for r in careful_results]
+    assert _rows(_settings(tmp_path, True)) == _rows(_settings(tmp_path, False))
+    return bulk_results
+
+
+def test_a_landing_folder_of_small_files_is_read_in_one_go_with_the_same_rows(
+    tmp_path: Path,
+) -> None:
+    """A national month is some 40 small files: they go in one read, each its own batch, with
+    the rows, row numbers, warnings and results of loading them one by one; a repeat of one's
+    content under a new name ends the run and is skipped as a duplicate."""
+    real = sorted(REAL.glob("*-street.csv"))
+    files = [(f.name, f.read_bytes()) for f in real]
+    files.append(("2019-03-copy-of-kent.csv", (REAL / "2019-01-kent-street.csv").read_bytes()))
+    results = _landing_both(tmp_path, files, group_min=8 << 20)
+    assert [r.method for r in results[:-1]] == ["bulk"] * len(real)
+    assert results[-1].status == "skipped_duplicate"
+
+
+def test_a_run_that_restates_its_own_month_goes_file_by_file(tmp_path: Path) -> None:
+    """A file restating an earlier file of the same run would supersede rows not yet
+    numbered: the run is loaded file by file, with the same supersession."""
+    real = sorted(REAL.glob("*-street.csv"))[:4]
+    files = [(f.name, f.read_bytes()) for f in real]
+    restated = tmp_path / "restated.csv"
+    _write(restated, _real_rows("2018-10-kent-street.csv", 500))
+    files.append(("2018-10-kent-street-zz-restated.csv", restated.read_bytes()))
+    results = _landing_both(tmp_path, files, group_min=4 << 20)
+    assert all(r.method == "careful" for r in results)
+    # the restatement sorts first, so the published file supersedes its 500 rows
+    by_name = {r.file_name: r for r in results}
+    assert by_name["2018-10-kent-street.csv"].rows_replaced == 500
+
+
+def test_one_bad_value_sends_the_whole_run_file_by_file(tmp_path: Path) -> None:
+    real = sorted(REAL.glob("*-street.csv"))[:4]
+    files = [(f.name, f.read_bytes()) for f in real]
+    rows = _real_rows("2018-11-kent-street.csv", 300)
+    rows[150][9] = "Shoplifitng"
+    bad = tmp_path / "bad.csv"
+    _write(bad, rows)
+    files.insert(2, ("2018-10-kent-street-z-bad.csv", bad.read_bytes()))
+    results = _landing_both(tmp_path, files, group_min=4 << 20)
+    assert [r.status for r in results].count("rejected") == 1
+    rejected = next(r for r in results if r.status == "rejected")
+    assert any("row 152" in e and "Crime type" in e for e in rejected.errors), rejected.errors
+    assert all(r.method != "bulk" for r in results[:3])

@@ -65,7 +65,7 @@ def build_ingest_asset(source: str, contract: Contract) -> dg.AssetsDefinition:
     )
     def _ingest(context: AssetExecutionContext) -> dg.MaterializeResult:
         from ingest.config import Settings
-        from ingest.load import connect, load_file
+        from ingest.load import connect, ensure_raw_schema, load_files
 
         settings = Settings.from_env()
         months = _months_for(context)
@@ -78,11 +78,15 @@ def build_ingest_asset(source: str, contract: Contract) -> dg.AssetsDefinition:
         rows = []
         con = connect(settings) if files else None
         try:
-            for path in files:
-                row = _result_row(load_file(source, path, settings, con=con))
-                rows.append(row)
-                log = context.log.error if row["status"] == "rejected" else context.log.info
-                log(f"{source}: {path.name}: {row['status']}, {row['rows_loaded']} rows")
+            if con is not None:
+                ensure_raw_schema(con)
+                key = settings.effective_pseudonym_key() if contract.person_columns else b""
+                # one call, so a month's small files can be read in one go
+                for result in load_files(con, contract, files, settings, key):
+                    row = _result_row(result)
+                    rows.append(row)
+                    log = context.log.error if row["status"] == "rejected" else context.log.info
+                    log(f"{source}: {row['file']}: {row['status']}, {row['rows_loaded']} rows")
         finally:
             if con is not None:
                 con.close()
