@@ -331,6 +331,52 @@ def _timestamp_sql(moment: datetime) -> str:
     return f"TIMESTAMP {_sql_literal(moment.isoformat(sep=' '))}"
 
 
+def _in_periods(contract: Contract, periods: list[str | None]) -> str:
+    """SQL: the row's period is one of `periods`. The periods as literals: DuckDB then skips
+    the row groups of other months (a month's load into years of history reads that month)."""
+    period = f"({contract.period_sql})"
+    known = ", ".join(_sql_literal(p) for p in periods if p is not None)
+    in_period = f"{period} IN ({known})" if known else "false"
+    if None in periods:
+        in_period = f"({in_period} OR {period} IS NULL)"
+    return in_period
+
+
+def _replace_scopes_of_run(
+    con: duckdb.DuckDBPyConnection, contract: Contract, lo: int, hi: int, stamp: str
+) -> dict[int, tuple[list[str], int]]:
+    """`_replace_scopes` for batches `lo`..`hi` of one run (whose scopes do not overlap, see
+    `_restates_itself`) at once: each older raw row in a scope of the run goes to the
+    superseded table, marked with the batch that replaced it. Returns, per batch, (its
+    periods, rows it replaced). One pass, not one per file over the run's uncommitted rows."""
+    raw, sup = contract.raw_table, contract.superseded_table
+    key_sql = scope_key_sql(contract)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _scope AS SELECT DISTINCT _batch_id AS _by, "
+        f"{contract.period_sql} AS _period, {key_sql} AS _key FROM {raw} "
+        f"WHERE _batch_id BETWEEN {int(lo)} AND {int(hi)}"
+    )
+    periods: dict[int, list[str]] = {b: [] for b in range(lo, hi + 1)}
+    for by, period in con.execute(
+        "SELECT DISTINCT _by, _period FROM _scope ORDER BY _by, _period NULLS LAST"
+    ).fetchall():
+        periods[by].append(period)
+    every = sorted({p for ps in periods.values() for p in ps}, key=lambda p: (p is None, p))
+    old = f"{_in_periods(contract, every)} AND _batch_id < {int(lo)}"
+    con.execute(
+        f"INSERT INTO {sup} SELECT r.*, {stamp}, s._by FROM {raw} r JOIN _scope s "
+        f"ON s._key = {key_sql} WHERE {old}"
+    )
+    con.execute(f"DELETE FROM {raw} WHERE {old} AND {key_sql} IN (SELECT _key FROM _scope)")
+    replaced = dict(
+        con.execute(
+            f"SELECT _superseded_by_batch, count(*) FROM {sup} WHERE _superseded_by_batch "
+            f"BETWEEN {int(lo)} AND {int(hi)} GROUP BY 1"
+        ).fetchall()
+    )
+    return {b: (periods[b], int(replaced.get(b, 0))) for b in periods}
+
+
 def _replace_scopes(
     con: duckdb.DuckDBPyConnection, contract: Contract, rows: str, batch: int, stamp: str
 ) -> tuple[list[str], int]:
@@ -348,15 +394,9 @@ def _replace_scopes(
             "SELECT DISTINCT _period FROM _scope ORDER BY _period NULLS LAST"
         ).fetchall()
     ]
-    # the periods as literals first: DuckDB skips the row groups of other months (a month's
-    # load into years of history reads that month only)
-    period = f"({contract.period_sql})"
-    known = ", ".join(_sql_literal(p) for p in periods if p is not None)
-    in_period = f"{period} IN ({known})" if known else "false"
-    if None in periods:
-        in_period = f"({in_period} OR {period} IS NULL)"
     in_scope = (
-        f"{in_period} AND {key_sql} IN (SELECT _key FROM _scope) AND _batch_id < {int(batch)}"
+        f"{_in_periods(contract, periods)} AND {key_sql} IN (SELECT _key FROM _scope) "
+        f"AND _batch_id < {int(batch)}"
     )
     con.execute(f"INSERT INTO {sup} SELECT *, {stamp}, {int(batch)} FROM {raw} WHERE {in_scope}")
     replaced = con.execute(f"DELETE FROM {raw} WHERE {in_scope}").fetchone()[0]
@@ -468,21 +508,11 @@ def _bulk_load_files(
             if rejected or len(counts) < len(files) or _restates_itself(con, contract, b0, files):
                 con.rollback()
                 return None
+            scopes = _replace_scopes_of_run(con, contract, b0, b0 + len(files) - 1, stamp)
             for i, (f, result) in enumerate(zip(files, results, strict=True)):
-                batch = b0 + i
-                base, rows = counts[batch]
-                # The rows were appended in the files' order: a file's row ids in the
-                # transaction run on from its first, so each row's position is its row number
-                # (the header is line 1).
-                con.execute(
-                    f"CREATE OR REPLACE TEMP VIEW _bulk_rows AS SELECT (rowid - {int(base)} + 2)"
-                    f"::INTEGER AS _line, * FROM {raw} WHERE _batch_id = {batch}"
-                )
-                result.batch_id = batch
-                result.periods, result.rows_replaced = _replace_scopes(
-                    con, contract, "_bulk_rows", batch, stamp
-                )
-                result.rows_loaded = rows
+                result.batch_id = b0 + i
+                result.periods, result.rows_replaced = scopes[result.batch_id]
+                result.rows_loaded = counts[result.batch_id][1]
                 _log(con, result, now, f.stat)
             con.commit()
         # Row numbers and warnings in a second transaction, over committed rows: written in
