@@ -262,8 +262,14 @@
         or --full-refresh), record what it has seen. An incremental run's strategy has recorded
         its own row already, in the same transaction (built_at = now()): left as it is. -#}
     {%- if execute -%}
+        {%- do run_query(_incremental_state_ddl()) -%}
+        {%- set done = run_query(
+            "select count(*) from " ~ incremental_state_relation() ~ " where model = '"
+            ~ model['unique_id'] ~ "' and built_at = now()::timestamp").rows[0][0] -%}
+        {%- if done -%}
+        select 1  -- the strategy recorded this run
+        {%- else -%}
         {%- set plan = incremental_plan() -%}
-        {{ _incremental_state_ddl() }};
         delete from {{ incremental_state_relation() }}
         where model = '{{ model["unique_id"] }}'
           and built_at is distinct from now()::timestamp;
@@ -273,5 +279,6 @@
             select 1 from {{ incremental_state_relation() }}
             where model = '{{ model["unique_id"] }}'
         )
+        {%- endif -%}
     {%- endif -%}
 {% endmacro %}

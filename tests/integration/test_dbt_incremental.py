@@ -6,18 +6,21 @@ builds incrementally. The incremental models must then hold exactly what a --ful
 build of the same raw data holds, and so must the scorecard; and the untouched month must
 not have been rewritten (a marker put on one of its rows before the incremental run is
 still there after it, while the months recomputed are exactly the restated and the new one).
+Then a seed edit (an LSOA moved to another CSP) must recompute every month, and again equal
+a --full-refresh build.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_support import copy_project, run_dbt, warehouse_path
+from dbt_support import copy_project, run_dbt, target_path, warehouse_path
 
 from ingest.config import Settings
 from ingest.load import load_file
@@ -157,23 +160,75 @@ def test_incremental_run_recomputes_changed_months_only_and_equals_a_full_refres
     assert len(months) == 3
 
     # the same raw data built from scratch
-    full = tmp_path / "full"
-    full.mkdir()
-    shutil.copy(db, warehouse_path(full))
-    full_build = _build(project, full, "run", "--full-refresh")
-
-    con = duckdb.connect(str(db), read_only=True)
-    con.execute(f"ATTACH '{warehouse_path(full)}' AS full_db (READ_ONLY)")
-    for table in COMPARED:
-        n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        assert n > 0, table
-        for a, b in ((table, f"full_db.{table}"), (f"full_db.{table}", table)):
-            extra = con.execute(
-                f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
-            ).fetchone()[0]
-            assert extra == 0, (table, a, b, extra)
-    con.close()
+    full_build = _full_refresh_equals(project, tmp_path, "full")
     print(
         f"\nfirst build {first_build:.1f} s, incremental build {incremental_build:.1f} s, "
-        f"full-refresh run {full_build:.1f} s"
+        f"full-refresh run {full_build:.1f} s; the incremental models: incremental "
+        f"{_model_seconds(tmp_path)}, full refresh {_model_seconds(tmp_path / 'full')}"
     )
+
+    # a seed edit (an LSOA of Medway moved to another Kent CSP) recomputes every month
+    areas = tmp_path / "seeds" / "areas.csv"
+    with areas.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    kent = next(r for r in rows if r["force_code"] == "E23000032" and r["csp_code"] != "E22000143")
+    moved = next(r for r in rows if r["csp_code"] == "E22000143")
+    moved.update(csp_code=kent["csp_code"], csp_name=kent["csp_name"])
+    with areas.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    _build(project, tmp_path, "build")
+    con = duckdb.connect(str(db), read_only=True)
+    rebuilt = con.execute(
+        "SELECT count(*) FILTER (WHERE months_rebuilt IS NULL), count(*) "
+        "FROM main._incremental_state"
+    ).fetchone()
+    now_in = con.execute(
+        "SELECT DISTINCT csp_code FROM main_marts.crime_by_lsoa_month WHERE lsoa_code = ?",
+        [moved["lsoa_code"]],
+    ).fetchall()
+    con.close()
+    assert rebuilt == (4, 4)  # every model recomputed every month
+    assert now_in == [(kent["csp_code"],)]  # its crimes now count in the other CSP
+    _full_refresh_equals(project, tmp_path, "full_after_seed")
+
+
+def _model_seconds(tmp: Path) -> str:
+    """The incremental models' execution times of the last dbt run in `tmp`."""
+    results = json.loads((target_path(tmp) / "run_results.json").read_text())["results"]
+    names = {t.split(".")[1] for t in INCREMENTAL}
+    times = {
+        r["unique_id"].split(".")[-1]: r["execution_time"]
+        for r in results
+        if r["unique_id"].split(".")[-1] in names and r["unique_id"].startswith("model.")
+    }
+    return (
+        f"{sum(times.values()):.2f} s ("
+        + ", ".join(f"{k} {v:.2f}" for k, v in sorted(times.items()))
+        + ")"
+    )
+
+
+def _full_refresh_equals(project: Path, tmp_path: Path, name: str) -> float:
+    """Build a copy of tmp_path's warehouse with --full-refresh (in tmp_path/name) and
+    assert every compared model holds the same rows in both. Returns the run's seconds."""
+    full = tmp_path / name
+    full.mkdir()
+    db = warehouse_path(tmp_path)
+    shutil.copy(db, warehouse_path(full))
+    seconds = _build(project, full, "run", "--full-refresh")
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute(f"ATTACH '{warehouse_path(full)}' AS full_db (READ_ONLY)")
+    try:
+        for table in COMPARED:
+            n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            assert n > 0, table
+            for a, b in ((table, f"full_db.{table}"), (f"full_db.{table}", table)):
+                extra = con.execute(
+                    f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
+                ).fetchone()[0]
+                assert extra == 0, (name, table, a, b, extra)
+    finally:
+        con.close()
+    return seconds

@@ -12,8 +12,15 @@
 -- Incremental by month (macros/incremental_months.sql): every crime measure is a count of a
 -- month's events (no year-to-date or per-person method), so a run recounts only the months
 -- changed; a catalogue edit changes the fingerprint and recounts every month.
+{%- set crime_measures = measures_counted_from(['police_crime', 'police_street']) -%}
+{%- for m in crime_measures if m.method == 'distinct_ytd' -%}
+    {{ exceptions.raise_compiler_error(
+        "int_crime__measure_counts is incremental by month, but measure '" ~ m.measure_code
+        ~ "' (distinct_ytd) counts each person once per financial year: recompute whole "
+        ~ "financial years (or make the model a table) before adding it") }}
+{%- endfor %}
 {{ measure_event_counts(
     '(select * from ' ~ ref('int_crime__events') ~ ' where ' ~ incremental_months_where('period_month') ~ ')',
-    measures_counted_from(['police_crime', 'police_street']),
+    crime_measures,
     ['force_code', 'csp_code', 'lsoa_code']
 ) }}
