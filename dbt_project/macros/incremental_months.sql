@@ -188,13 +188,16 @@
 {% endmacro %}
 
 
-{% macro incremental_months_where(column) -%}
+{% macro incremental_months_where(column, format=none) -%}
     {#- The condition a model's events meet on an incremental run: their month is one to
         recompute (`true` on a full build or when every month is, and in a unit test, whose
-        given rows are the whole input unless it overrides is_incremental). -#}
+        given rows are the whole input unless it overrides is_incremental). `column` is a
+        date (the month's first day), or text of strftime `format` (e.g. '%Y-%m': a raw
+        column compared as written, so DuckDB skips the row groups of other months). -#}
     {%- if execute and model['resource_type'] != 'unit_test' and is_incremental() -%}
         {%- set plan = incremental_plan() -%}
         {%- if plan['all'] -%}true
+        {%- elif plan['months'] and format -%}{{ column }} in ({% for m in plan['months'] %}'{{ modules.datetime.datetime.strptime(m, '%Y-%m-%d').strftime(format) }}'{{ ', ' if not loop.last }}{% endfor %})
         {%- elif plan['months'] -%}{{ column }} in ({% for m in plan['months'] %}date '{{ m }}'{{ ', ' if not loop.last }}{% endfor %})
         {%- else -%}false
         {%- endif -%}

@@ -101,7 +101,8 @@ published as (
     from {{ ref('stg_police_uk__street_crimes') }} as street
     left join forces
         on forces.police_uk_name = street.falls_within
-    where {{ incremental_months_where('street.period_month') }}
+    -- the published month as written (raw `month`): DuckDB skips other months' row groups
+    where {{ incremental_months_where('street.period_label', '%Y-%m') }}
 
 ),
 
@@ -124,4 +125,6 @@ mapped as (
 
 )
 
+-- a month's rows together: an incremental run's delete touches its own row groups only
 select * from mapped
+order by period_month

@@ -19,8 +19,12 @@
         ~ "' (distinct_ytd) counts each person once per financial year: recompute whole "
         ~ "financial years (or make the model a table) before adding it") }}
 {%- endfor %}
+select * from (
 {{ measure_event_counts(
     '(select * from ' ~ ref('int_crime__events') ~ ' where ' ~ incremental_months_where('period_month') ~ ')',
     crime_measures,
     ['force_code', 'csp_code', 'lsoa_code']
 ) }}
+)
+-- a month's rows together: an incremental run's delete touches its own row groups only
+order by period_month

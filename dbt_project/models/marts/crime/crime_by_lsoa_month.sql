@@ -48,6 +48,7 @@ lsoa_counts as (
     from {{ ref('int_crime__measure_counts') }}
     where lsoa_code is not null
       and csp_code is not null
+      and {{ incremental_months_where('period_month') }}
     group by all
 
 ),
@@ -84,4 +85,6 @@ final as (
 
 )
 
+-- a month's rows together: an incremental run's delete touches its own row groups only
 select * from final
+order by period_month

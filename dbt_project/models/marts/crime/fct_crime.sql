@@ -69,3 +69,5 @@ where {{ in_history('events.period_month') }}
         )
     )
   )
+-- a month's rows together: an incremental run's delete touches its own row groups only
+order by events.period_month
