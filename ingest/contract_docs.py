@@ -147,7 +147,8 @@ def _yaml_text(text: str) -> str:
 def render_dbt_sources() -> str:
     """dbt's `raw` source: one table per contract, its columns and their descriptions, with
     `not_null` for required columns and `accepted_values` for accepted ones, and the
-    contract's title, publisher, cadence, lag_days and scope_columns as the table's
+    contract's title, publisher, cadence, lag_days, scope_columns and period_sql (the 'YYYY-MM'
+    of a raw row: the incremental models' months, macros/incremental_months.sql) as the table's
     `config: meta:` (dbt >= 1.10's home of meta; `graph.sources` has them in `config.meta`
     and `meta`)."""
     lines = [
@@ -187,6 +188,7 @@ def render_dbt_sources() -> str:
             "            scope_columns: ["
             + ", ".join(_yaml_text(s) for s in c.scope_columns)
             + "]",
+            f"            period_sql: {_yaml_text(c.period_sql)}",
             "        columns:",
         ]
         for col in c.columns:

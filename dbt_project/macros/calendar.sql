@@ -37,5 +37,12 @@
         a month that has not happened yet) would stretch every spine, calendar and status
         over decades: its events are counted nowhere and reported in unplaced_events. -#}
     ({{ month_expr }} between date '{{ var("csp_first_month", "2010-04-01") }}'
-        and date_trunc('month', greatest(current_date, {{ status_as_of() }}))::date)
+        and {{ history_end() }})
+{%- endmacro %}
+
+
+{% macro history_end() -%}
+    {#- The last month of the history: the month of the build, or of $CSP_AS_OF when that
+        is later (in_history; the incremental models recompute the months it moves over). -#}
+    date_trunc('month', greatest(current_date, {{ status_as_of() }}))::date
 {%- endmacro %}

@@ -208,7 +208,8 @@ def test_timestamp_columns_are_documented_with_their_format(tmp_path: Path) -> N
 
 def test_dbt_sources_carry_each_contracts_cadence_as_meta() -> None:
     """A model says which partner is overdue from graph.sources: each raw table's
-    `config: meta:` (dbt 1.10+) has the contract's title, publisher, cadence, lag and scope."""
+    `config: meta:` (dbt 1.10+) has the contract's title, publisher, cadence, lag and scope,
+    and the incremental models take a raw row's month from its period_sql."""
     import yaml
 
     doc = yaml.safe_load(render_dbt_sources())
@@ -223,6 +224,7 @@ def test_dbt_sources_carry_each_contracts_cadence_as_meta() -> None:
             "cadence": c.cadence,
             "lag_days": c.lag_days,
             "scope_columns": list(c.scope_columns),
+            "period_sql": c.period_sql,
         }
     assert tables["police_street"]["config"]["meta"]["lag_days"] == 62
     assert tables["asb_council"]["config"]["meta"]["scope_columns"] == ["csp_code"]

@@ -1,3 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_months',
+    on_schema_change='fail',
+    post_hook="{{ record_incremental_state() }}",
+) }}
+-- Incremental by month (macros/incremental_months.sql): a month's rows depend only on the
+-- scorecard's source for that month and the month's counts, so a run recomputes only the
+-- months changed (every month when a seed or an upstream model changed).
 -- Crime counts by LSOA: one row per LSOA × month × crime measure with something counted
 -- (aggregates only, no person-level column), for the LSOAs of every CSP the scorecard covers.
 -- The months and the source counted for each (CSP, month, measure) are the scorecard's own
@@ -13,6 +22,7 @@ csp_months as (
     from {{ ref('int_scorecard__crime_monthly') }}
     where area_type = 'csp'
       and source is not null
+      and {{ incremental_months_where('period_month') }}
 
 ),
 
@@ -38,6 +48,7 @@ lsoa_counts as (
     from {{ ref('int_crime__measure_counts') }}
     where lsoa_code is not null
       and csp_code is not null
+      and {{ incremental_months_where('period_month') }}
     group by all
 
 ),
@@ -74,4 +85,6 @@ final as (
 
 )
 
+-- a month's rows together: an incremental run's delete touches its own row groups only
 select * from final
+order by period_month

@@ -1,3 +1,11 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_months',
+    on_schema_change='fail',
+    post_hook="{{ record_incremental_state() }}",
+) }}
+-- Incremental by month (macros/incremental_months.sql): a month's crimes depend only on that
+-- month's events and police_crime coverage, so a run recomputes only the months changed.
 -- Crime grain fact: one row per crime the warehouse counts for all crime: every police_crime
 -- record, and the data.police.uk crimes (not ASB) of the force-months with no police_crime
 -- extract. victim_ref is a keyed pseudonym made at ingest (never a raw person id); this
@@ -48,6 +56,7 @@ select
 from events
 -- a month outside the history is counted nowhere (unplaced_events reports it)
 where {{ in_history('events.period_month') }}
+  and {{ incremental_months_where('events.period_month') }}
   and (
     events.source = 'police_crime'
     or (
@@ -60,3 +69,5 @@ where {{ in_history('events.period_month') }}
         )
     )
   )
+-- a month's rows together: an incremental run's delete touches its own row groups only
+order by events.period_month

@@ -1,0 +1,287 @@
+{#- Incremental by month: a model whose rows of a month depend only on that month's raw rows
+    (and on reference data) is materialized 'incremental' with the strategy 'replace_months'
+    (get_incremental_replace_months_sql below) and filters its events with
+    incremental_months_where(column). An incremental run then recomputes only the months
+    that changed since the model last ran, so one more month of files costs O(month), not
+    O(history):
+
+    - every month of a raw batch loaded since (raw._loads.periods of the batches after the
+      model's high-water batch, and the months of raw rows with a later _batch_id, for the
+      raw sources upstream of the model, each by its contract's period_sql from the sources'
+      meta). A file replaces every (period, scope) it holds (ingest/load.py), so a
+      restatement's months, whose old rows went to raw.<source>__superseded, are among
+      the months of the batch that superseded them;
+    - the months that entered or left the history (macro in_history) since the last run:
+      the history ends at the build's month, which moves with the clock and $CSP_AS_OF;
+    - every month, when the model's fingerprint changed: the code of the model and of every
+      model upstream of it, the contents of every seed upstream of it (areas, forces,
+      offence classification, the measure catalogue, ...), var csp_first_month, and when an
+      upstream incremental model last recomputed every month. So a seed edit or a changed
+      model recomputes all of its months in place, and that propagates downstream.
+
+    The months recomputed are replaced whole: the rows of those months are deleted, then the
+    model's rows for them inserted (a month whose rows all vanished is deleted). What each
+    model last saw is kept in `main._incremental_state` (one row per model: the batch it has
+    seen up to, the history's end, the fingerprint, when it last recomputed every month, the
+    months of its last run), written in the same transaction as the model's rows. A change of
+    a macro's code is not in the fingerprint: rebuild with `dbt build --full-refresh`, which
+    always rebuilds every month from raw. -#}
+
+
+{% macro incremental_state_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema,
+        identifier='_incremental_state', type='table')) }}
+{%- endmacro %}
+
+
+{% macro incremental_upstream(unique_id, found) -%}
+    {#- Every node upstream of `unique_id` (itself included): models, seeds and sources. -#}
+    {%- if unique_id in found -%}{{ return(found) }}{%- endif -%}
+    {%- set node = graph.nodes.get(unique_id) or graph.sources.get(unique_id) -%}
+    {%- if node is none -%}{{ return(found) }}{%- endif -%}
+    {%- do found.append(unique_id) -%}
+    {%- if unique_id.startswith('model.') or unique_id.startswith('snapshot.') -%}
+        {%- for parent in node['depends_on']['nodes'] -%}
+            {%- do incremental_upstream(parent, found) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(found) }}
+{%- endmacro %}
+
+
+{% macro _incremental_relation(node) -%}
+    {{ return(api.Relation.create(database=node['database'], schema=node['schema'],
+        identifier=node.get('alias') or node.get('identifier') or node['name'])) }}
+{%- endmacro %}
+
+
+{% macro incremental_plan() %}
+    {#- What an incremental run of the current model recomputes: {'all': true} (every month:
+        no state yet, or the fingerprint changed) or {'all': false, 'months': ['YYYY-MM-01',
+        ...]} (possibly none); with the values to record: batch_id, history_end, fingerprint.
+        Runs queries: only at execution time. -#}
+    {%- set uid = model['unique_id'] -%}
+    {%- set state = incremental_state_relation() -%}
+    {%- set upstream = incremental_upstream(uid, []) | sort -%}
+    {%- set sources = [] -%}
+    {%- set seeds = [] -%}
+    {%- set incrementals = [] -%}
+    {%- set code = [] -%}
+    {%- for u in upstream -%}
+        {%- if u.startswith('source.') -%}
+            {%- do sources.append(graph.sources[u]) -%}
+        {%- else -%}
+            {%- set node = graph.nodes[u] -%}
+            {%- if node['resource_type'] == 'seed' -%}
+                {%- do seeds.append(node) -%}
+            {%- elif node['resource_type'] in ('model', 'snapshot') -%}
+                {%- do code.append(u ~ ':' ~ local_md5(node['raw_code'] or '')) -%}
+                {%- if u != uid and node['config']['materialized'] == 'incremental' -%}
+                    {%- do incrementals.append(u) -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set raw_db = sources[0]['database'] if sources else target.database -%}
+    {%- set exists = run_query(
+        "select count(*) filter (where schema_name = '" ~ state.schema ~ "' and table_name = '"
+        ~ state.identifier ~ "'), count(*) filter (where schema_name = 'raw' and table_name = '_loads') "
+        ~ "from duckdb_tables() where database_name = '" ~ target.database ~ "' or database_name = '"
+        ~ raw_db ~ "'").rows[0] -%}
+    {%- set has_state, has_loads = exists[0] > 0, exists[1] > 0 -%}
+    {%- set source_names = [] -%}
+    {%- for s in sources -%}{%- do source_names.append("'" ~ s['name'] ~ "'") -%}{%- endfor -%}
+
+    {%- set query -%}
+        with
+
+        {% if has_state -%}
+        previous as (select * from {{ state }} where model = '{{ uid }}'),
+        {%- else -%}
+        previous as (
+            select null::varchar as fingerprint, null::bigint as batch_id,
+                null::date as history_end, null::timestamp as full_built_at
+            where false
+        ),
+        {%- endif %}
+
+        upstream_states as (
+            {% if has_state and incrementals -%}
+            select list(batch_id) as batch_ids, string_agg(model || '@' || full_built_at::varchar, ',' order by model) as generations
+            from {{ state }}
+            where model in ({% for u in incrementals %}'{{ u }}'{{ ', ' if not loop.last }}{% endfor %})
+            {%- else -%}
+            select []::bigint[] as batch_ids, '' as generations
+            {%- endif %}
+        ),
+
+        loaded as (
+            select list_max([
+                {% if has_loads %}(select max(batch_id) from {{ raw_db }}.raw._loads),{% endif %}
+                {% for s in sources %}(select max(_batch_id) from {{ _incremental_relation(s) }}),{% endfor %}
+                0
+            ]) as batch_id
+        )
+
+        select
+            md5(concat_ws('|',
+                '{{ local_md5(code | join(",")) }}',
+                '{{ var("csp_first_month", "2010-04-01") }}',
+                {% for s in seeds -%}
+                (select '{{ s["name"] }}:' || count(*) || ':' || coalesce(sum(hash(t::varchar)), 0)
+                    from {{ _incremental_relation(s) }} as t),
+                {% endfor -%}
+                (select generations from upstream_states)
+            )) as fingerprint,
+            -- the batch seen up to: the raw's latest, but no later than an upstream
+            -- incremental model has seen (a model built before its parents caught up
+            -- recomputes those batches' months again when they have)
+            list_min(list_append((select batch_ids from upstream_states), (select batch_id from loaded)))
+                as batch_id,
+            {{ history_end() }} as history_end,
+            (select fingerprint from previous) as previous_fingerprint,
+            (select batch_id from previous) as previous_batch_id,
+            (select history_end from previous) as previous_history_end,
+            (select full_built_at from previous) as previous_full_built_at
+    {%- endset -%}
+    {%- set row = run_query(query).rows[0] -%}
+    {%- set plan = {
+        'fingerprint': row[0], 'batch_id': row[1], 'history_end': row[2],
+        'previous_full_built_at': row[6],
+        'all': row[3] is none or row[3] != row[0],
+        'months': [],
+    } -%}
+    {%- if not plan['all'] -%}
+        {%- set months_query -%}
+            select distinct strftime(m, '%Y-%m-%d') as m
+            from (
+                {% if has_loads -%}
+                select strptime(p || '-01', '%Y-%m-%d')::date as m
+                from (
+                    select unnest(periods) as p
+                    from {{ raw_db }}.raw._loads
+                    where status = 'loaded'
+                      and source in ({{ source_names | join(', ') if source_names else "''" }})
+                      and batch_id > {{ row[4] }}
+                )
+                where regexp_full_match(p, '[0-9]{4}-[0-9]{2}')
+                union all
+                {% endif -%}
+                {% for s in sources if (s['config']['meta'] or s['meta'] or {}).get('period_sql') -%}
+                select distinct try_strptime(({{ (s['config']['meta'] or s['meta']).get('period_sql') }}) || '-01', '%Y-%m-%d')::date
+                from {{ _incremental_relation(s) }}
+                where _batch_id > {{ row[4] }}
+                union all
+                {% endfor -%}
+                -- months entering or leaving the history since the last run
+                select unnest(generate_series(
+                    least(date '{{ row[5] }}', {{ history_end() }}) + interval 1 month,
+                    greatest(date '{{ row[5] }}', {{ history_end() }}),
+                    interval 1 month))::date
+            )
+            where m is not null
+            order by 1
+        {%- endset -%}
+        {%- for r in run_query(months_query).rows -%}{%- do plan['months'].append(r[0]) -%}{%- endfor -%}
+    {%- endif -%}
+    {{ return(plan) }}
+{% endmacro %}
+
+
+{% macro incremental_months_where(column, format=none) -%}
+    {#- The condition a model's events meet on an incremental run: their month is one to
+        recompute (`true` on a full build or when every month is, and in a unit test, whose
+        given rows are the whole input unless it overrides is_incremental). `column` is a
+        date (the month's first day), or text of strftime `format` (e.g. '%Y-%m': a raw
+        column compared as written, so DuckDB skips the row groups of other months). -#}
+    {%- if execute and model['resource_type'] != 'unit_test' and is_incremental() -%}
+        {%- set plan = incremental_plan() -%}
+        {%- if plan['all'] -%}true
+        {%- elif plan['months'] and format -%}{{ column }} in ({% for m in plan['months'] %}'{{ modules.datetime.datetime.strptime(m, '%Y-%m-%d').strftime(format) }}'{{ ', ' if not loop.last }}{% endfor %})
+        {%- elif plan['months'] -%}{{ column }} in ({% for m in plan['months'] %}date '{{ m }}'{{ ', ' if not loop.last }}{% endfor %})
+        {%- else -%}false
+        {%- endif -%}
+    {%- else -%}true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro _incremental_state_ddl() -%}
+    create table if not exists {{ incremental_state_relation() }} (
+        model varchar,
+        batch_id bigint,
+        history_end date,
+        fingerprint varchar,
+        full_built_at timestamp,
+        months_rebuilt date[],
+        built_at timestamp
+    )
+{%- endmacro %}
+
+
+{% macro _incremental_state_row(plan, full) -%}
+    {#- The state row of the current model after this run (`full`: every month rebuilt). -#}
+    select
+        '{{ model["unique_id"] }}',
+        {{ plan['batch_id'] }},
+        {{ history_end() }},
+        '{{ plan["fingerprint"] }}',
+        {% if full or plan['previous_full_built_at'] is none -%}now()::timestamp
+        {%- else -%}timestamp '{{ plan["previous_full_built_at"] }}'{%- endif %},
+        {% if full -%}null
+        {%- else -%}[{% for m in plan['months'] %}date '{{ m }}'{{ ', ' if not loop.last }}{% endfor %}]::date[]
+        {%- endif %},
+        now()::timestamp
+{%- endmacro %}
+
+
+{% macro get_incremental_replace_months_sql(arg_dict) %}
+    {#- The 'replace_months' strategy: delete the target's rows of every month recomputed
+        (all of them when every month is), insert the model's rows for them, and record the
+        run in main._incremental_state. The month column is config incremental_month_column
+        (default period_month). -#}
+    {%- set target_relation = arg_dict['target_relation'] -%}
+    {%- set temp_relation = arg_dict['temp_relation'] -%}
+    {%- set column = config.get('incremental_month_column') or 'period_month' -%}
+    {%- set cols = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set plan = incremental_plan() -%}
+    {%- set full = plan['all'] -%}
+    {% if full -%}
+    delete from {{ target_relation }};
+    {%- elif plan['months'] -%}
+    delete from {{ target_relation }}
+    where {{ column }} in ({% for m in plan['months'] %}date '{{ m }}'{{ ', ' if not loop.last }}{% endfor %});
+    {%- endif %}
+    insert into {{ target_relation }} ({{ cols }})
+    select {{ cols }} from {{ temp_relation }};
+    {{ _incremental_state_ddl() }};
+    delete from {{ incremental_state_relation() }} where model = '{{ model["unique_id"] }}';
+    insert into {{ incremental_state_relation() }} {{ _incremental_state_row(plan, full) }}
+{% endmacro %}
+
+
+{% macro record_incremental_state() %}
+    {#- Post-hook of an incremental-by-month model: after a build of every month (the first,
+        or --full-refresh), record what it has seen. An incremental run's strategy has recorded
+        its own row already, in the same transaction (built_at = now()): left as it is. -#}
+    {%- if execute -%}
+        {%- do run_query(_incremental_state_ddl()) -%}
+        {%- set done = run_query(
+            "select count(*) from " ~ incremental_state_relation() ~ " where model = '"
+            ~ model['unique_id'] ~ "' and built_at = now()::timestamp").rows[0][0] -%}
+        {%- if done -%}
+        select 1  -- the strategy recorded this run
+        {%- else -%}
+        {%- set plan = incremental_plan() -%}
+        delete from {{ incremental_state_relation() }}
+        where model = '{{ model["unique_id"] }}'
+          and built_at is distinct from now()::timestamp;
+        insert into {{ incremental_state_relation() }}
+        {{ _incremental_state_row(plan, true) }}
+        where not exists (
+            select 1 from {{ incremental_state_relation() }}
+            where model = '{{ model["unique_id"] }}'
+        )
+        {%- endif -%}
+    {%- endif -%}
+{% endmacro %}

@@ -1,0 +1,234 @@
+"""Incremental by month (macros/incremental_months.sql) on the real data.police.uk files,
+loaded by the real loader: two months of Kent and Thames Valley are built; then the next
+month arrives with a restatement of Kent's second month (rows withdrawn, crimes
+reclassified: the loader moves the old rows to raw.police_street__superseded) and dbt
+builds incrementally. The incremental models must then hold exactly what a --full-refresh
+build of the same raw data holds, and so must the scorecard; and the untouched month must
+not have been rewritten (a marker put on one of its rows before the incremental run is
+still there after it, while the months recomputed are exactly the restated and the new one).
+Then a seed edit (an LSOA moved to another CSP) must recompute every month, and again equal
+a --full-refresh build.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt_support import copy_project, run_dbt, target_path, warehouse_path
+
+from ingest.config import Settings
+from ingest.load import load_file
+
+pytestmark = pytest.mark.slow
+
+FIRST = [
+    "2018-10-kent-street.csv",
+    "2018-10-thames-valley-street.csv",
+    "2018-11-kent-street.csv",
+    "2018-11-thames-valley-street.csv",
+]
+NEXT = ["2018-12-kent-street.csv", "2018-12-thames-valley-street.csv"]
+
+#: the incremental models, with a column the marker may change without reaching any other
+#: model's figures, and the key of a row
+INCREMENTAL = {
+    "main_intermediate.int_crime__events": ("outcome", "event_key"),
+    "main_marts.fct_crime": ("outcome", "crime_key"),
+    "main_intermediate.int_crime__measure_counts": (
+        "denominator_count",  # NULL for every crime measure (counts): never read downstream
+        "concat_ws('|', measure_code, source, force_code, csp_code, lsoa_code)",
+    ),
+    "main_marts.crime_by_lsoa_month": ("lsoa_name", "concat_ws('|', lsoa_code, measure_code)"),
+}
+#: every model whose figures the restatement and the new month change (compared whole)
+COMPARED = [
+    *INCREMENTAL,
+    "main_intermediate.int_crime__source_coverage",
+    "main_intermediate.int_scorecard__crime_monthly",
+    "main_marts.unplaced_events",
+    "main_marts.scorecard",
+]
+MARKER = {"outcome": "'marker'", "denominator_count": "-7", "lsoa_name": "'marker'"}
+
+
+def _restated(source: Path, target: Path) -> int:
+    """Kent's November as a force restates it: every tenth row withdrawn, shoplifting
+    reclassified as other theft. Returns the rows written."""
+    with source.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        fields = reader.fieldnames
+        rows = [r for i, r in enumerate(reader) if i % 10 != 3]
+    for r in rows:
+        if r["Crime type"] == "Shoplifting":
+            r["Crime type"] = "Other theft"
+    with target.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
+
+
+def _build(project: Path, tmp: Path, *args: str) -> float:
+    started = time.perf_counter()
+    result = run_dbt(project, tmp, *args, timeout=1200)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    return time.perf_counter() - started
+
+
+def test_incremental_run_recomputes_changed_months_only_and_equals_a_full_refresh(
+    tmp_path: Path, realdata_dir: Path
+):
+    project = copy_project(tmp_path)
+    db = warehouse_path(tmp_path)
+    settings = Settings.from_env(
+        {"CSP_DATA_DIR": str(tmp_path / "data"), "CSP_WAREHOUSE_PATH": str(db), "CSP_DEMO": "1"}
+    )
+    files = realdata_dir / "police_uk"
+    for name in FIRST:
+        assert load_file("police_street", files / name, settings).status == "loaded"
+    first_build = _build(project, tmp_path, "build")
+
+    # a marker on one row of October, the month nothing will touch, in each incremental model
+    con = duckdb.connect(str(db))
+    marked = {}
+    for table, (column, key) in INCREMENTAL.items():
+        row_key, original = con.execute(
+            f"SELECT {key}, {column} FROM {table} WHERE period_month = DATE '2018-10-01' "
+            f"ORDER BY 1 LIMIT 1"
+        ).fetchone()
+        con.execute(
+            f"UPDATE {table} SET {column} = {MARKER[column]} WHERE {key} = ? "
+            f"AND period_month = DATE '2018-10-01'",
+            [row_key],
+        )
+        marked[table] = (row_key, original)
+    before = dict(
+        con.execute(
+            "SELECT period_month, count(*) FROM main_marts.fct_crime GROUP BY ALL"
+        ).fetchall()
+    )
+    con.close()
+
+    # the next month, and Kent restating November
+    restated = tmp_path / "2018-11-kent-street-restated.csv"
+    kept = _restated(files / "2018-11-kent-street.csv", restated)
+    for path in [files / n for n in NEXT] + [restated]:
+        result = load_file("police_street", path, settings)
+        assert result.status == "loaded", result.errors
+    assert result.rows_replaced > kept  # the old November of Kent went to __superseded
+
+    incremental_build = _build(project, tmp_path, "build")
+
+    con = duckdb.connect(str(db))
+    state = dict(
+        con.execute(
+            "SELECT split_part(model, '.', 3), list_transform(months_rebuilt, m -> m::varchar) "
+            "FROM main._incremental_state"
+        ).fetchall()
+    )
+    for table, (column, key) in INCREMENTAL.items():
+        name = table.split(".")[1]
+        # only the restated month and the new one were recomputed
+        assert state[name] == ["2018-11-01", "2018-12-01"], (name, state)
+        row_key, original = marked[table]
+        # October was not rewritten: its marked row is as the marker left it
+        still = con.execute(
+            f"SELECT {column} = {MARKER[column]} FROM {table} WHERE {key} = ? "
+            f"AND period_month = DATE '2018-10-01'",
+            [row_key],
+        ).fetchall()
+        assert still == [(True,)], (table, still)
+        con.execute(
+            f"UPDATE {table} SET {column} = ? WHERE {key} = ? AND period_month = DATE '2018-10-01'",
+            [original, row_key],
+        )
+    after = dict(
+        con.execute(
+            "SELECT period_month, count(*) FROM main_marts.fct_crime GROUP BY ALL"
+        ).fetchall()
+    )
+    con.close()
+    months = sorted(after)
+    assert after[months[0]] == before[months[0]]
+    assert after[months[1]] < before[months[1]]  # a tenth of Kent's November withdrawn
+    assert len(months) == 3
+
+    # the same raw data built from scratch
+    full_build = _full_refresh_equals(project, tmp_path, "full")
+    print(
+        f"\nfirst build {first_build:.1f} s, incremental build {incremental_build:.1f} s, "
+        f"full-refresh run {full_build:.1f} s; the incremental models: incremental "
+        f"{_model_seconds(tmp_path)}, full refresh {_model_seconds(tmp_path / 'full')}"
+    )
+
+    # a seed edit (an LSOA of Medway moved to another Kent CSP) recomputes every month
+    areas = tmp_path / "seeds" / "areas.csv"
+    with areas.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    kent = next(r for r in rows if r["force_code"] == "E23000032" and r["csp_code"] != "E22000143")
+    moved = next(r for r in rows if r["csp_code"] == "E22000143")
+    moved.update(csp_code=kent["csp_code"], csp_name=kent["csp_name"])
+    with areas.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    _build(project, tmp_path, "build")
+    con = duckdb.connect(str(db), read_only=True)
+    rebuilt = con.execute(
+        "SELECT count(*) FILTER (WHERE months_rebuilt IS NULL), count(*) "
+        "FROM main._incremental_state"
+    ).fetchone()
+    now_in = con.execute(
+        "SELECT DISTINCT csp_code FROM main_marts.crime_by_lsoa_month WHERE lsoa_code = ?",
+        [moved["lsoa_code"]],
+    ).fetchall()
+    con.close()
+    assert rebuilt == (4, 4)  # every model recomputed every month
+    assert now_in == [(kent["csp_code"],)]  # its crimes now count in the other CSP
+    _full_refresh_equals(project, tmp_path, "full_after_seed")
+
+
+def _model_seconds(tmp: Path) -> str:
+    """The incremental models' execution times of the last dbt run in `tmp`."""
+    results = json.loads((target_path(tmp) / "run_results.json").read_text())["results"]
+    names = {t.split(".")[1] for t in INCREMENTAL}
+    times = {
+        r["unique_id"].split(".")[-1]: r["execution_time"]
+        for r in results
+        if r["unique_id"].split(".")[-1] in names and r["unique_id"].startswith("model.")
+    }
+    return (
+        f"{sum(times.values()):.2f} s ("
+        + ", ".join(f"{k} {v:.2f}" for k, v in sorted(times.items()))
+        + ")"
+    )
+
+
+def _full_refresh_equals(project: Path, tmp_path: Path, name: str) -> float:
+    """Build a copy of tmp_path's warehouse with --full-refresh (in tmp_path/name) and
+    assert every compared model holds the same rows in both. Returns the run's seconds."""
+    full = tmp_path / name
+    full.mkdir()
+    db = warehouse_path(tmp_path)
+    shutil.copy(db, warehouse_path(full))
+    seconds = _build(project, full, "run", "--full-refresh")
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute(f"ATTACH '{warehouse_path(full)}' AS full_db (READ_ONLY)")
+    try:
+        for table in COMPARED:
+            n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            assert n > 0, table
+            for a, b in ((table, f"full_db.{table}"), (f"full_db.{table}", table)):
+                extra = con.execute(
+                    f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
+                ).fetchone()[0]
+                assert extra == 0, (name, table, a, b, extra)
+    finally:
+        con.close()
+    return seconds
