@@ -74,7 +74,9 @@ class _Database:
         self.use = f"USE {_identifier(self.catalog)}"
         self.in_use = 0
         self.retired = False
-        self.root = duckdb.connect(":memory:", config=dict(config))
+        # Spill beside the file, as DuckDB does for a file it opens itself (an in-memory
+        # database would spill into the working directory).
+        self.root = duckdb.connect(":memory:", config={"temp_directory": f"{path}.tmp", **config})
         try:
             self.root.execute(f"ATTACH {_literal(path)} AS {_identifier(self.catalog)} (READ_ONLY)")
             self.root.execute(self.use)
