@@ -13,8 +13,12 @@ nothing (a benchmark, not a test).
    (c) The serving file's size (and the warehouse's).
    (d) Superset on the national serving file (superset/serve.py, as `make up` and the
    Superset tests start it, outside demo mode with throwaway secrets): for every chart of
-   every dashboard, --calls POSTs to /api/v1/chart/data with the chart's saved query context
-   (as admin, no result cache: SUPERSET_CACHE_SECONDS unset); p50 and p95 per chart.
+   every dashboard, POSTs to /api/v1/chart/data with the chart's saved query context (as
+   admin; no result cache unless --superset-env SUPERSET_CACHE_SECONDS=N): the first call
+   (cold), then --calls more, their p50 and p95 and the server's CPU time per call (its
+   process tree's user + system time: what the load of other jobs does not change); then
+   the serving file is replaced as a publish replaces it and every chart's first call after
+   that is timed.
    (e) Rows loaded (the builds' summaries).
    (f) Ingest's fixed cost per file: --overhead-files tiny files (a few rows each) loaded
    through the ingest library on an empty warehouse.
@@ -22,6 +26,7 @@ nothing (a benchmark, not a test).
     .venv/bin/python scripts/bench_national.py                   # 39 forces x 120 months
     .venv/bin/python scripts/bench_national.py --forces kent,cumbria,dorset --months 24
     .venv/bin/python scripts/bench_national.py --work /tmp/nb    # keeps its work folder
+    .venv/bin/python scripts/bench_national.py --serving /tmp/nb/data/serving.duckdb  # only (d)
 """
 
 from __future__ import annotations
@@ -185,14 +190,42 @@ def print_build(label: str, f: dict) -> None:
         print(f"  (the build failed: see {f['log']})", flush=True)
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and all its descendants
+    (living ones): the Superset server's own work, whatever else the machine runs."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {pid}, True
+    while grew:
+        more = {p for p, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(cpu.get(p, 0.0) for p in tree)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def bench_superset(env: dict[str, str], data: Path, calls: int) -> None:
+def bench_superset(
+    env: dict[str, str], data: Path, calls: int, settings: dict[str, str] | None = None
+) -> None:
     """Start Superset on the serving file (superset/serve.py), time every dashboard chart's
-    saved query --calls times."""
+    saved query: its first call (cold: for the first chart of a worker that includes
+    opening the serving file), then --calls more (warm); then the serving file is replaced
+    as a publish replaces it (a copy renamed over it) and every chart's first call after
+    that is timed (the reopen of the new file)."""
     sys.path.insert(0, str(REPO / "superset"))
     from provision import Client  # superset/provision.py (requests and yaml)
 
@@ -202,6 +235,7 @@ def bench_superset(env: dict[str, str], data: Path, calls: int) -> None:
         "SUPERSET_SECRET_KEY": secrets.token_urlsafe(42),
         "SUPERSET_ADMIN_PASSWORD": password,
         "SUPERSET_WORKERS": env.get("SUPERSET_WORKERS", "2"),
+        **(settings or {}),
     }
     log = data / "superset.log"
     url = f"http://127.0.0.1:{env['SUPERSET_PORT']}"
@@ -219,7 +253,13 @@ def bench_superset(env: dict[str, str], data: Path, calls: int) -> None:
                 print(f"superset: did not start (see {log}):\n{log.read_text()[-3000:]}")
                 return
             time.sleep(1)
-        print(f"superset: ready in {time.monotonic() - started:.0f} s on {url}", flush=True)
+        print(
+            f"superset: ready in {time.monotonic() - started:.0f} s on {url} "
+            f"({env['SUPERSET_WORKERS']} workers; data cache "
+            f"{env.get('SUPERSET_CACHE_SECONDS') or 'off'}; "
+            f"settings {settings or 'default'})",
+            flush=True,
+        )
         admin = Client(url, "admin", password)
         # What any authenticated API call costs, for comparison: no query behind it.
         base = []
@@ -232,8 +272,21 @@ def bench_superset(env: dict[str, str], data: Path, calls: int) -> None:
             f"p95 {percentile(base, 0.95) * 1000:.1f} ms ({calls} calls)",
             flush=True,
         )
+
+        def call(body: dict) -> tuple[float, int | None, str | None]:
+            t0 = time.perf_counter()
+            r = admin.s.post(f"{url}/api/v1/chart/data", json=body, timeout=120)
+            elapsed = time.perf_counter() - t0
+            if r.status_code != 200:
+                return elapsed, None, f"HTTP {r.status_code}: {r.text[:200]}"
+            result = r.json()["result"][0]
+            return elapsed, result.get("rowcount"), result.get("error")
+
         dashboards = sorted(admin.list_all("/api/v1/dashboard/"), key=lambda d: d["id"])
+        bodies: list[tuple[str, dict]] = []
         overall: list[float] = []
+        firsts: list[float] = []
+        cpus: list[float] = []
         worst: list[tuple[float, str]] = []
         for d in dashboards:
             charts = admin.req("GET", f"/api/v1/dashboard/{d['id']}/charts")["result"]
@@ -244,23 +297,26 @@ def bench_superset(env: dict[str, str], data: Path, calls: int) -> None:
                     print(f"  {chart['slice_name']}: no saved query context, skipped")
                     continue
                 body = json.loads(saved["query_context"])
-                times, rows, error = [], None, None
+                name = f"{d['dashboard_title']} / {chart['slice_name']}"
+                bodies.append((name, body))
+                first, rows, error = call(body)
+                firsts.append(first)
+                times: list[float] = []
+                cpu0 = tree_cpu(proc.pid)
                 for _ in range(calls):
-                    t0 = time.perf_counter()
-                    r = admin.s.post(f"{url}/api/v1/chart/data", json=body, timeout=120)
-                    times.append(time.perf_counter() - t0)
-                    if r.status_code != 200:
-                        error = f"HTTP {r.status_code}: {r.text[:200]}"
+                    if error:
                         break
-                    if rows is None:
-                        result = r.json()["result"][0]
-                        rows = result.get("rowcount")
-                        error = result.get("error")
-                p50, p95 = percentile(times, 0.5) * 1000, percentile(times, 0.95) * 1000
+                    elapsed, _rows, error = call(body)
+                    times.append(elapsed)
+                cpu = (tree_cpu(proc.pid) - cpu0) / max(1, len(times)) * 1000
+                cpus.append(cpu)
+                p50 = percentile(times, 0.5) * 1000 if times else float("nan")
+                p95 = percentile(times, 0.95) * 1000 if times else float("nan")
                 overall += times
-                worst.append((p95, f"{d['dashboard_title']} / {chart['slice_name']}"))
+                worst.append((p95, name))
                 print(
-                    f"  {chart['slice_name'][:60]:<60} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+                    f"  {chart['slice_name'][:56]:<56} first {first * 1000:7.1f} ms  "
+                    f"p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  server CPU {cpu:5.1f} ms/call  "
                     f"({len(times)} calls, {rows} rows)" + (f"  ERROR {error}" if error else ""),
                     flush=True,
                 )
@@ -268,9 +324,34 @@ def bench_superset(env: dict[str, str], data: Path, calls: int) -> None:
             over = sum(1 for p95, _ in worst if p95 > 100)
             print(
                 f"chart data, all charts: p50 {percentile(overall, 0.5) * 1000:.1f} ms, "
-                f"p95 {percentile(overall, 0.95) * 1000:.1f} ms over {len(overall)} calls; "
-                f"{over} of {len(worst)} charts have p95 > 100 ms; slowest p95: "
+                f"p95 {percentile(overall, 0.95) * 1000:.1f} ms over {len(overall)} warm "
+                f"calls; {over} of {len(worst)} charts have p95 > 100 ms; slowest p95: "
                 + ", ".join(f"{name} {p95:.0f} ms" for p95, name in sorted(worst)[-3:]),
+                flush=True,
+            )
+            print(
+                f"  server CPU (user + system) per warm call: mean over charts "
+                f"{sum(cpus) / len(cpus):.1f} ms, max {max(cpus):.1f} ms; load average "
+                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+                flush=True,
+            )
+            print(
+                f"  first call of each chart (cold): p50 {percentile(firsts, 0.5) * 1000:.1f}"
+                f" ms, max {max(firsts) * 1000:.1f} ms (the very first: "
+                f"{firsts[0] * 1000:.1f} ms)",
+                flush=True,
+            )
+            # A publish: a new file renamed over the serving file. Every chart's next call
+            # must read the new file (a worker reopens it on its first query after that).
+            serving = Path(env["CSP_DATA_DIR"]) / "serving.duckdb"
+            swap = serving.with_name(".serving.bench-swap.duckdb")
+            shutil.copyfile(serving, swap)
+            os.replace(swap, serving)
+            after = [call(body)[0] for _name, body in bodies]
+            print(
+                f"  first call of each chart after the serving file was replaced: "
+                f"p50 {percentile(after, 0.5) * 1000:.1f} ms, max {max(after) * 1000:.1f} ms "
+                f"(the first two: {', '.join(f'{t * 1000:.1f}' for t in after[:2])} ms)",
                 flush=True,
             )
     finally:
@@ -317,11 +398,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="work folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--skip-superset", action="store_true")
+    parser.add_argument(
+        "--superset-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the Superset server (d), e.g. SUPERSET_CACHE_SECONDS=300 or "
+        "SUPERSET_SERVING_POOL=0; repeatable",
+    )
+    parser.add_argument(
+        "--serving",
+        type=Path,
+        help="only (d): time Superset on a copy of this serving file (no data, no build)",
+    )
     parser.add_argument("--skip-increment", action="store_true")
     parser.add_argument(
         "--overhead-files", type=int, default=60, help="tiny files for (f); 0 skips it"
     )
     args = parser.parse_args(argv)
+    settings = dict(item.split("=", 1) for item in args.superset_env)
     slugs = [s.strip() for s in args.forces.split(",") if s.strip()] if args.forces else None
 
     if args.work:
@@ -340,6 +435,22 @@ def main(argv: list[str] | None = None) -> int:
         f"{int(args.end_month[5:]) % 12 + 1:02d}",
         1,
     )[0]
+    if args.serving:
+        data.mkdir(parents=True)
+        shutil.copyfile(args.serving, data / "serving.duckdb")
+        try:
+            print(
+                f"Superset on a copy of {args.serving} ({mib(args.serving.stat().st_size)}); "
+                f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+            bench_superset(env, data, args.calls, settings)
+        finally:
+            if args.keep or args.work:
+                print(f"kept: {root}")
+            else:
+                shutil.rmtree(root, ignore_errors=True)
+        return 0
     try:
         print(
             f"national benchmark: {len(slugs) if slugs else 39} force(s) x {args.months} months "
@@ -380,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         if not args.skip_superset and serving.exists():
-            bench_superset(env, data, args.calls)
+            bench_superset(env, data, args.calls, settings)
         if args.overhead_files:
             bench_overhead(root, args.overhead_files, args.end_month)
     finally:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import requests
 from catalogue import in_domain, read
 from conftest import AS_OF, DASHBOARDS, LATE_FIRE_MONTH, LATE_FIRES, MEDWAY, MK, REPO
 from dashboards.asb_fire import sent_per_csp
@@ -1051,3 +1052,67 @@ def test_publishing_a_new_serving_file_under_load(
     assert after == all_crime_two_fys(superset_server.serving_path)
     assert after == before + EXTRA_CRIMES
     assert fy_month_count(mk, all_crime["id"], RESTATED_MONTH) == mk_month_before + EXTRA_CRIMES
+
+
+PUBLISHED_EXTRA = 1000
+
+
+def publish_copy(serving: Path, source: Path, extra: int) -> None:
+    """Publish as the publish does (a new file written beside the serving file, renamed
+    over it): a copy of `source` whose Milton Keynes all-crime count of its latest month
+    is `extra` higher."""
+    new = serving.with_name(".serving.test-publish.duckdb")
+    shutil.copyfile(source, new)
+    if extra:
+        con = duckdb.connect(str(new))
+        try:
+            con.execute(
+                "UPDATE main.scorecard SET count = count + $extra WHERE area_type = 'csp' "
+                "AND area_code = $area AND measure_code = 'all_crime' AND period_month = "
+                "(SELECT max(period_month) FROM main.scorecard WHERE measure_code = 'all_crime')",
+                {"extra": extra, "area": MK},
+            )
+        finally:
+            con.close()
+    os.replace(new, serving)
+
+
+def chart_totals(client: Client, chart_id: int, calls: int) -> list[int]:
+    """The all-crime chart's total, `calls` times, each on a new connection, so that every
+    gunicorn worker (each keeps the serving file open) answers some of them."""
+    headers = {**client.s.headers, "Connection": "close"}
+    totals = []
+    for _ in range(calls):
+        r = requests.get(f"{client.url}/api/v1/chart/{chart_id}/data/", headers=headers, timeout=60)
+        assert r.status_code == 200, r.text[:500]
+        totals.append(sum(row["total_count"] or 0 for row in r.json()["result"][0]["data"]))
+    return totals
+
+
+def test_a_published_serving_file_is_what_the_next_chart_query_reads(
+    superset_server, admin, dashboard_charts, tmp_path
+):
+    """Superset keeps the serving file open between queries; a publish (a new file renamed
+    over it, no refresh of Superset) is read by the very next chart query of every worker,
+    as the admin and through a manager's row-level security, and so is a publish back."""
+    serving = superset_server.serving_path
+    saved = tmp_path / "serving.duckdb"
+    shutil.copyfile(serving, saved)
+    chart = all_crime_chart(dashboard_charts)["id"]
+    mk = superset_server.client("mk_manager")
+    before, mk_before = all_crime_two_fys(serving), all_crime_two_fys(serving, MK)
+    try:
+        # Every worker has the file open and has answered from it.
+        assert chart_totals(admin, chart, 8) == [before] * 8
+        assert chart_totals(mk, chart, 4) == [mk_before] * 4
+
+        publish_copy(serving, saved, PUBLISHED_EXTRA)
+        assert all_crime_two_fys(serving) == before + PUBLISHED_EXTRA
+        assert chart_totals(admin, chart, 8) == [before + PUBLISHED_EXTRA] * 8
+        assert chart_totals(mk, chart, 4) == [mk_before + PUBLISHED_EXTRA] * 4
+
+        publish_copy(serving, saved, 0)
+        assert chart_totals(admin, chart, 8) == [before] * 8
+        assert chart_totals(mk, chart, 4) == [mk_before] * 4
+    finally:
+        publish_copy(serving, saved, 0)
