@@ -52,6 +52,8 @@ telemetry:
 DEPLOYMENT_DAGSTER_YAML = Path(__file__).resolve().parent / "dagster.yaml"
 #: At most this many per-file lines (files not loaded) in the summary.
 MAX_FILE_LINES = 10
+#: At most this many months named per source when loaded months are not Dagster partitions.
+MAX_UNPARTITIONED_MONTHS = 6
 #: Run tags of a build's Dagster run: what started it, and the process that runs it.
 TRIGGER_TAG, TRIGGER = "csp/trigger", "orchestration.build"
 PID_TAG, HOST_TAG = "csp/pid", "csp/host"
@@ -84,6 +86,8 @@ class BuildSummary:
     no_contract: list[str] = field(default_factory=list)
     landing_dir: Path | None = None
     ingest_failures: list[str] = field(default_factory=list)
+    #: sources with loaded months that are no Dagster partition (``unpartitioned_lines``)
+    unpartitioned: list[str] = field(default_factory=list)
     dbt_materialized: int = 0
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
@@ -139,6 +143,7 @@ class BuildSummary:
                 f"{self.landing_dir}: " + ", ".join(self.no_contract)
             )
         lines += [f"  ingest failed: {message}" for message in self.ingest_failures]
+        lines += [f"  note: {message}" for message in self.unpartitioned]
         lines.append(
             f"dbt: {self.dbt_materialized} assets materialised, checks {self.checks_passed} "
             f"passed, {len(self.checks_failed)} failed"
@@ -280,6 +285,44 @@ def _ingest_line(source: str, results: list[LoadResult], seconds: float) -> str:
     )
 
 
+def unpartitioned_lines(files: list[LoadResult], partition_keys: set[str]) -> list[str]:
+    """One line per source whose loaded files hold months that are not Dagster partitions
+    of ``raw/<source>`` (before the warehouse's first month, after the current one, or rows
+    with no month): loaded and counted by dbt as always (a month outside the history in
+    ``unplaced_events``), but recorded in Dagster for no partition; said, never dropped
+    silently."""
+    from orchestration.defs.common import month_to_partition_key, partition_key_to_month
+
+    outside: dict[str, dict[str, set[str]]] = {}
+    for f in files:
+        if f.status != "loaded":
+            continue
+        for month in f.periods:
+            if month and month_to_partition_key(month) in partition_keys:
+                continue
+            outside.setdefault(f.source, {}).setdefault(month or "no month", set()).add(f.file_name)
+    if not outside:
+        return []
+    keys = sorted(partition_keys)
+    span = (
+        f"{partition_key_to_month(keys[0])} to {partition_key_to_month(keys[-1])}" if keys else ""
+    )
+    lines = []
+    for source, months in sorted(outside.items()):
+        names = sorted({name for files_of in months.values() for name in files_of})
+        shown = ", ".join(sorted(months)[:MAX_UNPARTITIONED_MONTHS]) + (
+            f" and {len(months) - MAX_UNPARTITIONED_MONTHS} more"
+            if len(months) > MAX_UNPARTITIONED_MONTHS
+            else ""
+        )
+        lines.append(
+            f"raw/{source}: {len(months)} month(s) outside the Dagster partitions ({span}), "
+            f"loaded but recorded for no partition: {shown} (from {len(names)} file(s): "
+            f"{', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
+        )
+    return lines
+
+
 def run_ingest(
     settings: Settings, summary: BuildSummary, instance: Any, say: Callable[[str], None] = _say
 ) -> None:
@@ -315,13 +358,16 @@ def run_ingest(
         say(_ingest_line(source, results, time.monotonic() - started))
     summary.files = read_load_log(settings.warehouse_path, before)
     partitions = set(MONTHLY_PARTITIONS.get_partition_keys())
+    summary.unpartitioned = unpartitioned_lines(summary.files, partitions)
+    for line in summary.unpartitioned:
+        say(f"ingest: {line}")
     for f in summary.files:
         if f.status != "loaded":
             continue
         for month in f.periods:
-            key = month_to_partition_key(month)
+            key = month_to_partition_key(month) if month else None
             if key not in partitions:
-                continue
+                continue  # reported above
             instance.report_runless_asset_event(
                 dg.AssetMaterialization(
                     asset_key=["raw", f.source],
@@ -353,6 +399,16 @@ def _failure_metadata(event: Any) -> dict[str, Any]:
 def _value(metadata: Any, key: str, default: Any = None) -> Any:
     entry = metadata.get(key) if metadata else None
     return default if entry is None else getattr(entry, "value", entry)
+
+
+def _docs_text(metadata: Any) -> str:
+    """The docs site's path, and that it was left as it was when nothing it shows changed."""
+    from orchestration.defs.publish.docs import UNCHANGED
+
+    path = str(_value(metadata, "path"))
+    return (
+        f"{path} (unchanged, not regenerated)" if _value(metadata, "result") == UNCHANGED else path
+    )
 
 
 def _stage_hooks(timings: dict[str, float], say: Callable[[str], None]) -> set[Any]:
@@ -393,7 +449,7 @@ def _stage_hooks(timings: dict[str, float], say: Callable[[str], None]) -> set[A
         elif name == "superset":
             say(f"superset: {_value(metadata, 'result')} ({seconds:.1f} s)")
         elif name == "docs":
-            say(f"docs: {_value(metadata, 'path')} ({seconds:.1f} s)")
+            say(f"docs: {_docs_text(metadata)} ({seconds:.1f} s)")
 
     @dg.failure_hook(name="csp_build_stage_failed")
     def stage_failed(context) -> None:
@@ -448,7 +504,7 @@ def run_build_and_publish(
         elif key == SUPERSET_ASSET:
             summary.superset = str(metadata["result"].value)
         elif key == DOCS_ASSET:
-            summary.docs = str(metadata["path"].value)
+            summary.docs = _docs_text(metadata)
         else:
             summary.dbt_materialized += 1
     for evaluation in result.get_asset_check_evaluations():

@@ -76,6 +76,9 @@ def test_build_publishes_scorecard_equal_to_independent_count(csp_env, landed, c
     assert build.main([]) == 0
     out = capsys.readouterr().out
     assert "1 loaded" in out and "result: OK" in out
+    # the first build in a data folder generates the docs site
+    (docs_line,) = [line for line in out.splitlines() if line.startswith("docs: ")]
+    assert "unchanged" not in docs_line and (csp_env / "dbt_docs" / "index.html").is_file()
     # progress lines and the summary only; dbt's log in the data folder
     assert "ingest police_street: 1 file(s): 1 loaded" in out
     assert "Running with dbt=" not in out
@@ -118,6 +121,18 @@ def test_build_publishes_scorecard_equal_to_independent_count(csp_env, landed, c
         "serving.duckdb.4000000-0123456789ab.tmp, serving.duckdb.4000000-0123456789ab.tmp.wal"
     ) in out.splitlines()
     assert "Running with dbt=" in out and "Running with dbt=" in _dbt_log(out).read_text()
+
+    # The second build in the data folder reuses the first one's parse (dbt's target folder
+    # is the data folder's, with the same profile): no model is parsed again.
+    assert "Unable to do partial parsing" not in _dbt_log(out).read_text()
+    debug_log = (csp_env / "dbt_target" / "dbt.log").read_text()
+    assert "Partial parsing enabled, no changes found, skipping parsing" in debug_log
+    assert (csp_env / "dbt_target" / "partial_parse.msgpack").is_file()
+    # Nothing the docs site shows changed (the project, the warehouse's columns): not
+    # regenerated, still there.
+    (docs_line,) = [line for line in out.splitlines() if line.startswith("docs: ")]
+    assert "(unchanged, not regenerated)" in docs_line, docs_line
+    assert "dbt docs: " in out and (csp_env / "dbt_docs" / "catalog.json").is_file()
 
 
 def test_failed_dbt_build_keeps_the_old_serving_file(csp_env, landed, capsys):

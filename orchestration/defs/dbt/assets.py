@@ -37,7 +37,7 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from orchestration.defs.common import WAREHOUSE_POOL
 from orchestration.defs.dbt.args import dbt_build_args
-from orchestration.defs.dbt.project import dbt_executable, ensure_manifest
+from orchestration.defs.dbt.project import dbt_executable, dbt_target_path, ensure_manifest
 from orchestration.defs.dbt.translator import CspDbtTranslator
 
 DBT_ASSETS_NAME = "csp_dbt_models"
@@ -294,11 +294,12 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
 
             report("dbt: build started" + (f" (its log: {log_file})" if log_file else ""))
             progress = DbtProgress(report)
-            invocation = dbt.cli(args, context=context)
+            # One target folder per data folder: the next build reuses this one's parse.
+            invocation = dbt.cli(args, context=context, target_path=dbt_target_path())
             if log_file:
                 started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
                 print(f"# {invocation.dbt_command}  ({started})")
-                print(f"# dbt's debug log of this build: {invocation.target_path / 'dbt.log'}")
+                print(f"# dbt's debug log (every build's): {invocation.target_path / 'dbt.log'}")
             error: DagsterDbtCliRuntimeError | None = None
             try:
                 # What DbtCliInvocation.stream() yields, with dbt's own events at hand for
