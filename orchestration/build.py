@@ -105,6 +105,8 @@ class BuildSummary:
     released_runs: list[str] = field(default_factory=list)
     superset: str | None = None
     docs: str | None = None
+    #: when the last good build finished, if this one had nothing to build (dbt not run)
+    nothing_new: str | None = None
     elapsed: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -144,11 +146,18 @@ class BuildSummary:
             )
         lines += [f"  ingest failed: {message}" for message in self.ingest_failures]
         lines += [f"  note: {message}" for message in self.unpartitioned]
-        lines.append(
-            f"dbt: {self.dbt_materialized} assets materialised, checks {self.checks_passed} "
-            f"passed, {len(self.checks_failed)} failed"
-            + (f", {len(self.checks_warned)} warned" if self.checks_warned else "")
-        )
+        if self.nothing_new is not None:
+            lines.append(
+                f"dbt: not run: nothing new since the build of {self.nothing_new} (no file "
+                "loaded; the same dbt project, code, status day and configuration; the "
+                "warehouse and the serving file untouched); `csp build --force` rebuilds"
+            )
+        else:
+            lines.append(
+                f"dbt: {self.dbt_materialized} assets materialised, checks "
+                f"{self.checks_passed} passed, {len(self.checks_failed)} failed"
+                + (f", {len(self.checks_warned)} warned" if self.checks_warned else "")
+            )
         lines += [
             f"  {line}" if line.startswith((" ", "...")) else f"  FAILED {line}"
             for line in self.dbt_failures
@@ -174,6 +183,7 @@ class BuildSummary:
             lines.append(
                 f"serving: {self.serving_path} ({rows})"
                 + ("; no partner data yet: the scorecard is empty" if self.serving_no_data else "")
+                + ("; unchanged, not published again" if self.nothing_new is not None else "")
             )
         else:
             lines.append("serving: NOT published (the previous serving file, if any, is kept)")
@@ -538,6 +548,90 @@ def run_build_and_publish(
             summary.build_failures.append(f"{BUILD_JOB} failed")
 
 
+def _docs_files(data_dir: Path) -> list[Path]:
+    from orchestration.defs.publish.docs import SITE_FILES, docs_dir
+
+    return [docs_dir(data_dir) / name for name in SITE_FILES]
+
+
+def _what_changed(summary: BuildSummary, last: Any, inputs: str, before: dict) -> str | None:
+    """Why the job must run (for people), or None when it would reproduce what is
+    published (``orchestration.build_state``)."""
+    if last is None:
+        return "no earlier good build recorded"
+    if summary.count("loaded"):
+        return "files were loaded"
+    if summary.ingest_failures:
+        return "the ingest failed"
+    return last.changed(inputs, before)
+
+
+def _nothing_to_build(settings: Settings, summary: BuildSummary, last: Any, inputs: str) -> None:
+    """Nothing new since the last good build: report what is published, run nothing.
+    The ingest's log rows (files already loaded, files rejected) are this build's only
+    writes to the warehouse: the record takes the warehouse as it is now."""
+    from orchestration.build_state import LastBuild, snapshot, write_last_build
+    from orchestration.defs.publish.serving import (
+        LOCK_TIMEOUT_SECONDS,
+        _PublishLock,
+        remove_leftovers,
+    )
+
+    data_dir = Path(settings.data_dir)
+    summary.nothing_new = last.finished_at
+    summary.serving_path = Path(settings.serving_path)
+    summary.serving_rows = dict(last.serving_rows)
+    summary.docs = last.docs
+    # the leftovers of a publish that died since are all a publish would have changed
+    with _PublishLock(Path(settings.serving_path), timeout=LOCK_TIMEOUT_SECONDS):
+        summary.removed_leftovers = remove_leftovers(Path(settings.serving_path))
+    write_last_build(
+        data_dir,
+        LastBuild(
+            inputs=inputs,
+            files=snapshot(settings, _docs_files(data_dir)),
+            finished_at=last.finished_at,
+            serving_rows=last.serving_rows,
+            docs=last.docs,
+        ),
+    )
+
+
+def run_job(
+    settings: Settings,
+    summary: BuildSummary,
+    inputs: str,
+    defs: Any,
+    instance: Any,
+    verbose: bool,
+) -> None:
+    """Run ``build_and_publish_job``; record the build when it published and nothing
+    failed (``orchestration.build_state``), so that the next build with nothing new can
+    skip it. The record is removed first: a build that fails or dies leaves none."""
+    from orchestration.build_state import (
+        LastBuild,
+        forget_last_build,
+        snapshot,
+        write_last_build,
+    )
+
+    data_dir = Path(settings.data_dir)
+    forget_last_build(data_dir)
+    run_build_and_publish(defs, instance, summary, verbose, dbt_log=dbt_log_path(data_dir))
+    docs_ok = summary.docs is not None and not summary.docs.startswith("not generated")
+    if summary.ok and docs_ok:
+        write_last_build(
+            data_dir,
+            LastBuild(
+                inputs=inputs,
+                files=snapshot(settings, _docs_files(data_dir)),
+                finished_at=datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+                serving_rows=dict(summary.serving_rows),
+                docs=summary.docs.replace(" (unchanged, not regenerated)", ""),
+            ),
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="csp build",
@@ -553,6 +647,11 @@ def main(argv: list[str] | None = None) -> int:
         "--if-unpublished",
         action="store_true",
         help="do nothing when a serving file is already published (make up)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="run dbt and the publish even when nothing changed since the last good build",
     )
     parser.add_argument(
         "-v",
@@ -577,20 +676,24 @@ def main(argv: list[str] | None = None) -> int:
         warnings.filterwarnings("ignore", category=dg.BetaWarning)
         warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
+    from orchestration.build_state import build_inputs, read_last_build, snapshot
     from orchestration.definitions import defs as load_defs
+    from orchestration.defs.common import dbt_project_dir
 
+    data_dir = Path(settings.data_dir)
+    inputs = build_inputs(settings, dbt_project_dir())
+    last = None if args.force else read_last_build(data_dir)
+    before = snapshot(settings, _docs_files(data_dir))
     defs = load_defs()
-    with _instance(Path(settings.data_dir), args.persist) as instance:
+    with _instance(data_dir, args.persist) as instance:
         phase = time.monotonic()
         run_ingest(settings, summary, instance)
         summary.timings["ingest"] = time.monotonic() - phase
-        run_build_and_publish(
-            defs,
-            instance,
-            summary,
-            args.verbose,
-            dbt_log=dbt_log_path(Path(settings.data_dir)),
-        )
+        changed = _what_changed(summary, last, inputs, before)
+        if changed is None and last is not None:
+            _nothing_to_build(settings, summary, last, inputs)
+        else:
+            run_job(settings, summary, inputs, defs, instance, args.verbose)
     summary.elapsed = time.monotonic() - started
     print(summary.render(), flush=True)
     return 0 if summary.ok else 1
