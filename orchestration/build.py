@@ -6,6 +6,11 @@
 2. ``build_and_publish_job`` in Dagster: dbt build (tests as asset checks), then publish the
    serving file (skipped when dbt failed), refresh Superset (``superset_dashboards``:
    "Superset not running: skipped" when it is down) and the dbt docs site (``dbt_docs``).
+   When no file was loaded and nothing else changed since the last build that published
+   without a failure (``orchestration.build_state``), the job is not run: the summary says
+   so and reports what is published; ``--force`` runs it anyway. dbt works in
+   ``$CSP_DATA_DIR/dbt_target/`` (the next build reuses its parse); the docs site is
+   regenerated only when what it shows changed (``orchestration.defs.publish.docs``).
 3. A summary read from the load log (``raw._loads``) and the job's result; exit 1 if anything
    failed (a rejected file, a dbt model or test, the publish, a running Superset that could
    not be refreshed), else 0. A failed dbt build names its failing models and tests with
