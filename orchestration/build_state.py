@@ -165,7 +165,6 @@ def write_last_build(data_dir: Path, last: LastBuild) -> None:
                 "docs": last.docs,
             },
             indent=2,
-            sort_keys=True,
         )
     )
     os.replace(tmp, path)
