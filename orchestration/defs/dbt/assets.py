@@ -6,6 +6,11 @@ every downstream step of the run (the publish of the serving file) is skipped. T
 names the failing models and tests with the first lines of their errors (from the
 invocation's ``run_results.json``).
 
+dbt runs in ``$CSP_DATA_DIR/dbt_target/`` (``dbt_target_path``), the same folder every build
+of the data folder, so that dbt's partial parse of one build serves the next (dagster-dbt's
+default, a new folder per invocation, re-parses the whole project whenever the project's own
+``target/`` was parsed for another data folder: the profile holds the warehouse path).
+
 Before dbt runs, every ingest contract's raw table is created if missing
 (``ingest.load.ensure_raw_schema``): a source no partner has sent yet is "no data", never a
 missing table.
