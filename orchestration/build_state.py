@@ -74,7 +74,7 @@ def build_inputs(
     today: date | None = None,
 ) -> str:
     """The hash of a build's inputs other than the warehouse's rows (see the module)."""
-    from orchestration.defs.dbt.project import _source_paths
+    from orchestration.defs.common import dbt_source_paths as _source_paths
 
     env = os.environ if env is None else env
     digest = hashlib.sha256()

@@ -17,6 +17,27 @@ def dbt_project_dir() -> Path:
     return Path(os.environ.get("CSP_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project")).resolve()
 
 
+def dbt_source_paths(project_dir: Path) -> list[Path]:
+    """Every file and folder dbt reads a project from: ``dbt_project.yml``, packages,
+    profiles and the model, seed, macro, test, snapshot and analysis paths."""
+    config = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
+    paths = [project_dir / "dbt_project.yml"]
+    for name in ("packages.yml", "dependencies.yml", "profiles.yml"):
+        paths.append(project_dir / name)
+    defaults = {
+        "model-paths": ["models"],
+        "seed-paths": ["seeds"],
+        "macro-paths": ["macros"],
+        "test-paths": ["tests"],
+        "snapshot-paths": ["snapshots"],
+        "analysis-paths": ["analyses"],
+    }
+    for key, default in defaults.items():
+        for rel in config.get(key) or default:
+            paths.append((project_dir / rel).resolve())
+    return paths
+
+
 @functools.cache
 def _first_month(project_file: Path) -> str:
     config = yaml.safe_load(project_file.read_text()) or {}

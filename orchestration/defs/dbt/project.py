@@ -8,10 +8,10 @@ import shutil
 import sys
 from pathlib import Path
 
-import yaml
 from dagster_dbt import DbtProject
 
 from orchestration.defs.common import REPO_ROOT, dbt_project_dir
+from orchestration.defs.common import dbt_source_paths as _source_paths
 
 __all__ = [
     "REPO_ROOT",
@@ -46,25 +46,6 @@ def dbt_target_path(data_dir: Path | None = None) -> Path:
 
         data_dir = Settings.from_env().data_dir
     return Path(data_dir).resolve() / DBT_TARGET_DIRNAME
-
-
-def _source_paths(project_dir: Path) -> list[Path]:
-    config = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
-    paths = [project_dir / "dbt_project.yml"]
-    for name in ("packages.yml", "dependencies.yml", "profiles.yml"):
-        paths.append(project_dir / name)
-    defaults = {
-        "model-paths": ["models"],
-        "seed-paths": ["seeds"],
-        "macro-paths": ["macros"],
-        "test-paths": ["tests"],
-        "snapshot-paths": ["snapshots"],
-        "analysis-paths": ["analyses"],
-    }
-    for key, default in defaults.items():
-        for rel in config.get(key) or default:
-            paths.append((project_dir / rel).resolve())
-    return paths
 
 
 def _newest_mtime(paths: list[Path]) -> float:

@@ -67,7 +67,7 @@ def docs_fingerprint(project_dir: Path, warehouse_path: Path) -> str:
     site."""
     import duckdb
 
-    from orchestration.defs.dbt.project import _source_paths
+    from orchestration.defs.common import dbt_source_paths as _source_paths
 
     digest = hashlib.sha256()
     digest.update(f"dbt-core {version('dbt-core')} dbt-duckdb {version('dbt-duckdb')}\n".encode())
