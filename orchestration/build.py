@@ -697,6 +697,8 @@ def main(argv: list[str] | None = None) -> int:
         if changed is None and last is not None:
             _nothing_to_build(settings, summary, last, inputs)
         else:
+            if last is not None and not summary.count("loaded"):
+                _say(f"build: {changed} since the last good build: building")
             # the definitions (the dbt manifest's 600-odd assets) only when the job runs
             run_job(settings, summary, inputs, load_defs(), instance, args.verbose)
     summary.elapsed = time.monotonic() - started
