@@ -6,6 +6,11 @@
 2. ``build_and_publish_job`` in Dagster: dbt build (tests as asset checks), then publish the
    serving file (skipped when dbt failed), refresh Superset (``superset_dashboards``:
    "Superset not running: skipped" when it is down) and the dbt docs site (``dbt_docs``).
+   When no file was loaded and nothing else changed since the last build that published
+   without a failure (``orchestration.build_state``), the job is not run: the summary says
+   so and reports what is published; ``--force`` runs it anyway. dbt works in
+   ``$CSP_DATA_DIR/dbt_target/`` (the next build reuses its parse); the docs site is
+   regenerated only when what it shows changed (``orchestration.defs.publish.docs``).
 3. A summary read from the load log (``raw._loads``) and the job's result; exit 1 if anything
    failed (a rejected file, a dbt model or test, the publish, a running Superset that could
    not be refreshed), else 0. A failed dbt build names its failing models and tests with
@@ -52,6 +57,8 @@ telemetry:
 DEPLOYMENT_DAGSTER_YAML = Path(__file__).resolve().parent / "dagster.yaml"
 #: At most this many per-file lines (files not loaded) in the summary.
 MAX_FILE_LINES = 10
+#: At most this many months named per source when loaded months are not Dagster partitions.
+MAX_UNPARTITIONED_MONTHS = 6
 #: Run tags of a build's Dagster run: what started it, and the process that runs it.
 TRIGGER_TAG, TRIGGER = "csp/trigger", "orchestration.build"
 PID_TAG, HOST_TAG = "csp/pid", "csp/host"
@@ -84,6 +91,8 @@ class BuildSummary:
     no_contract: list[str] = field(default_factory=list)
     landing_dir: Path | None = None
     ingest_failures: list[str] = field(default_factory=list)
+    #: sources with loaded months that are no Dagster partition (``unpartitioned_lines``)
+    unpartitioned: list[str] = field(default_factory=list)
     dbt_materialized: int = 0
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
@@ -101,6 +110,8 @@ class BuildSummary:
     released_runs: list[str] = field(default_factory=list)
     superset: str | None = None
     docs: str | None = None
+    #: when the last good build finished, if this one had nothing to build (dbt not run)
+    nothing_new: str | None = None
     elapsed: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -139,11 +150,19 @@ class BuildSummary:
                 f"{self.landing_dir}: " + ", ".join(self.no_contract)
             )
         lines += [f"  ingest failed: {message}" for message in self.ingest_failures]
-        lines.append(
-            f"dbt: {self.dbt_materialized} assets materialised, checks {self.checks_passed} "
-            f"passed, {len(self.checks_failed)} failed"
-            + (f", {len(self.checks_warned)} warned" if self.checks_warned else "")
-        )
+        lines += [f"  note: {message}" for message in self.unpartitioned]
+        if self.nothing_new is not None:
+            lines.append(
+                f"dbt: not run: nothing new since the build of {self.nothing_new} (no file "
+                "loaded; the same dbt project, code, status day and configuration; the "
+                "warehouse and the serving file untouched); `csp build --force` rebuilds"
+            )
+        else:
+            lines.append(
+                f"dbt: {self.dbt_materialized} assets materialised, checks "
+                f"{self.checks_passed} passed, {len(self.checks_failed)} failed"
+                + (f", {len(self.checks_warned)} warned" if self.checks_warned else "")
+            )
         lines += [
             f"  {line}" if line.startswith((" ", "...")) else f"  FAILED {line}"
             for line in self.dbt_failures
@@ -169,6 +188,7 @@ class BuildSummary:
             lines.append(
                 f"serving: {self.serving_path} ({rows})"
                 + ("; no partner data yet: the scorecard is empty" if self.serving_no_data else "")
+                + ("; unchanged, not published again" if self.nothing_new is not None else "")
             )
         else:
             lines.append("serving: NOT published (the previous serving file, if any, is kept)")
@@ -280,6 +300,44 @@ def _ingest_line(source: str, results: list[LoadResult], seconds: float) -> str:
     )
 
 
+def unpartitioned_lines(files: list[LoadResult], partition_keys: set[str]) -> list[str]:
+    """One line per source whose loaded files hold months that are not Dagster partitions
+    of ``raw/<source>`` (before the warehouse's first month, after the current one, or rows
+    with no month): loaded and counted by dbt as always (a month outside the history in
+    ``unplaced_events``), but recorded in Dagster for no partition; said, never dropped
+    silently."""
+    from orchestration.defs.common import month_to_partition_key, partition_key_to_month
+
+    outside: dict[str, dict[str, set[str]]] = {}
+    for f in files:
+        if f.status != "loaded":
+            continue
+        for month in f.periods:
+            if month and month_to_partition_key(month) in partition_keys:
+                continue
+            outside.setdefault(f.source, {}).setdefault(month or "no month", set()).add(f.file_name)
+    if not outside:
+        return []
+    keys = sorted(partition_keys)
+    span = (
+        f"{partition_key_to_month(keys[0])} to {partition_key_to_month(keys[-1])}" if keys else ""
+    )
+    lines = []
+    for source, months in sorted(outside.items()):
+        names = sorted({name for files_of in months.values() for name in files_of})
+        shown = ", ".join(sorted(months)[:MAX_UNPARTITIONED_MONTHS]) + (
+            f" and {len(months) - MAX_UNPARTITIONED_MONTHS} more"
+            if len(months) > MAX_UNPARTITIONED_MONTHS
+            else ""
+        )
+        lines.append(
+            f"raw/{source}: {len(months)} month(s) outside the Dagster partitions ({span}), "
+            f"loaded but recorded for no partition: {shown} (from {len(names)} file(s): "
+            f"{', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
+        )
+    return lines
+
+
 def run_ingest(
     settings: Settings, summary: BuildSummary, instance: Any, say: Callable[[str], None] = _say
 ) -> None:
@@ -315,13 +373,16 @@ def run_ingest(
         say(_ingest_line(source, results, time.monotonic() - started))
     summary.files = read_load_log(settings.warehouse_path, before)
     partitions = set(MONTHLY_PARTITIONS.get_partition_keys())
+    summary.unpartitioned = unpartitioned_lines(summary.files, partitions)
+    for line in summary.unpartitioned:
+        say(f"ingest: {line}")
     for f in summary.files:
         if f.status != "loaded":
             continue
         for month in f.periods:
-            key = month_to_partition_key(month)
+            key = month_to_partition_key(month) if month else None
             if key not in partitions:
-                continue
+                continue  # reported above
             instance.report_runless_asset_event(
                 dg.AssetMaterialization(
                     asset_key=["raw", f.source],
@@ -353,6 +414,16 @@ def _failure_metadata(event: Any) -> dict[str, Any]:
 def _value(metadata: Any, key: str, default: Any = None) -> Any:
     entry = metadata.get(key) if metadata else None
     return default if entry is None else getattr(entry, "value", entry)
+
+
+def _docs_text(metadata: Any) -> str:
+    """The docs site's path, and that it was left as it was when nothing it shows changed."""
+    from orchestration.defs.publish.docs import UNCHANGED
+
+    path = str(_value(metadata, "path"))
+    return (
+        f"{path} (unchanged, not regenerated)" if _value(metadata, "result") == UNCHANGED else path
+    )
 
 
 def _stage_hooks(timings: dict[str, float], say: Callable[[str], None]) -> set[Any]:
@@ -393,7 +464,7 @@ def _stage_hooks(timings: dict[str, float], say: Callable[[str], None]) -> set[A
         elif name == "superset":
             say(f"superset: {_value(metadata, 'result')} ({seconds:.1f} s)")
         elif name == "docs":
-            say(f"docs: {_value(metadata, 'path')} ({seconds:.1f} s)")
+            say(f"docs: {_docs_text(metadata)} ({seconds:.1f} s)")
 
     @dg.failure_hook(name="csp_build_stage_failed")
     def stage_failed(context) -> None:
@@ -448,7 +519,7 @@ def run_build_and_publish(
         elif key == SUPERSET_ASSET:
             summary.superset = str(metadata["result"].value)
         elif key == DOCS_ASSET:
-            summary.docs = str(metadata["path"].value)
+            summary.docs = _docs_text(metadata)
         else:
             summary.dbt_materialized += 1
     for evaluation in result.get_asset_check_evaluations():
@@ -482,6 +553,90 @@ def run_build_and_publish(
             summary.build_failures.append(f"{BUILD_JOB} failed")
 
 
+def _docs_files(data_dir: Path) -> list[Path]:
+    from orchestration.defs.publish.docs import SITE_FILES, docs_dir
+
+    return [docs_dir(data_dir) / name for name in SITE_FILES]
+
+
+def _what_changed(summary: BuildSummary, last: Any, inputs: str, before: dict) -> str | None:
+    """Why the job must run (for people), or None when it would reproduce what is
+    published (``orchestration.build_state``)."""
+    if last is None:
+        return "no earlier good build recorded"
+    if summary.count("loaded"):
+        return "files were loaded"
+    if summary.ingest_failures:
+        return "the ingest failed"
+    return last.changed(inputs, before)
+
+
+def _nothing_to_build(settings: Settings, summary: BuildSummary, last: Any, inputs: str) -> None:
+    """Nothing new since the last good build: report what is published, run nothing.
+    The ingest's log rows (files already loaded, files rejected) are this build's only
+    writes to the warehouse: the record takes the warehouse as it is now."""
+    from orchestration.build_state import LastBuild, snapshot, write_last_build
+    from orchestration.defs.publish.serving import (
+        LOCK_TIMEOUT_SECONDS,
+        _PublishLock,
+        remove_leftovers,
+    )
+
+    data_dir = Path(settings.data_dir)
+    summary.nothing_new = last.finished_at
+    summary.serving_path = Path(settings.serving_path)
+    summary.serving_rows = dict(last.serving_rows)
+    summary.docs = last.docs
+    # the leftovers of a publish that died since are all a publish would have changed
+    with _PublishLock(Path(settings.serving_path), timeout=LOCK_TIMEOUT_SECONDS):
+        summary.removed_leftovers = remove_leftovers(Path(settings.serving_path))
+    write_last_build(
+        data_dir,
+        LastBuild(
+            inputs=inputs,
+            files=snapshot(settings, _docs_files(data_dir)),
+            finished_at=last.finished_at,
+            serving_rows=last.serving_rows,
+            docs=last.docs,
+        ),
+    )
+
+
+def run_job(
+    settings: Settings,
+    summary: BuildSummary,
+    inputs: str,
+    defs: Any,
+    instance: Any,
+    verbose: bool,
+) -> None:
+    """Run ``build_and_publish_job``; record the build when it published and nothing
+    failed (``orchestration.build_state``), so that the next build with nothing new can
+    skip it. The record is removed first: a build that fails or dies leaves none."""
+    from orchestration.build_state import (
+        LastBuild,
+        forget_last_build,
+        snapshot,
+        write_last_build,
+    )
+
+    data_dir = Path(settings.data_dir)
+    forget_last_build(data_dir)
+    run_build_and_publish(defs, instance, summary, verbose, dbt_log=dbt_log_path(data_dir))
+    docs_ok = summary.docs is not None and not summary.docs.startswith("not generated")
+    if summary.ok and docs_ok:
+        write_last_build(
+            data_dir,
+            LastBuild(
+                inputs=inputs,
+                files=snapshot(settings, _docs_files(data_dir)),
+                finished_at=datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+                serving_rows=dict(summary.serving_rows),
+                docs=summary.docs.replace(" (unchanged, not regenerated)", ""),
+            ),
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="csp build",
@@ -497,6 +652,11 @@ def main(argv: list[str] | None = None) -> int:
         "--if-unpublished",
         action="store_true",
         help="do nothing when a serving file is already published (make up)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="run dbt and the publish even when nothing changed since the last good build",
     )
     parser.add_argument(
         "-v",
@@ -521,20 +681,26 @@ def main(argv: list[str] | None = None) -> int:
         warnings.filterwarnings("ignore", category=dg.BetaWarning)
         warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
+    from orchestration.build_state import build_inputs, read_last_build, snapshot
     from orchestration.definitions import defs as load_defs
+    from orchestration.defs.common import dbt_project_dir
 
-    defs = load_defs()
-    with _instance(Path(settings.data_dir), args.persist) as instance:
+    data_dir = Path(settings.data_dir)
+    inputs = build_inputs(settings, dbt_project_dir())
+    last = None if args.force else read_last_build(data_dir)
+    before = snapshot(settings, _docs_files(data_dir))
+    with _instance(data_dir, args.persist) as instance:
         phase = time.monotonic()
         run_ingest(settings, summary, instance)
         summary.timings["ingest"] = time.monotonic() - phase
-        run_build_and_publish(
-            defs,
-            instance,
-            summary,
-            args.verbose,
-            dbt_log=dbt_log_path(Path(settings.data_dir)),
-        )
+        changed = _what_changed(summary, last, inputs, before)
+        if changed is None and last is not None:
+            _nothing_to_build(settings, summary, last, inputs)
+        else:
+            if last is not None and not summary.count("loaded"):
+                _say(f"build: {changed} since the last good build: building")
+            # the definitions (the dbt manifest's 600-odd assets) only when the job runs
+            run_job(settings, summary, inputs, load_defs(), instance, args.verbose)
     summary.elapsed = time.monotonic() - started
     print(summary.render(), flush=True)
     return 0 if summary.ok else 1

@@ -2,10 +2,62 @@
 
 from __future__ import annotations
 
-import dagster as dg
+import functools
+import os
+from pathlib import Path
 
-#: Monthly partitions of the monthly sources; ``end_offset=1`` makes the current month exist.
-MONTHLY_PARTITIONS = dg.MonthlyPartitionsDefinition(start_date="2018-01-01", end_offset=1)
+import dagster as dg
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def dbt_project_dir() -> Path:
+    """``$CSP_DBT_PROJECT_DIR`` or ``<repo>/dbt_project`` (``profiles.yml`` lives inside)."""
+    return Path(os.environ.get("CSP_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project")).resolve()
+
+
+def dbt_source_paths(project_dir: Path) -> list[Path]:
+    """Every file and folder dbt reads a project from: ``dbt_project.yml``, packages,
+    profiles and the model, seed, macro, test, snapshot and analysis paths."""
+    config = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
+    paths = [project_dir / "dbt_project.yml"]
+    for name in ("packages.yml", "dependencies.yml", "profiles.yml"):
+        paths.append(project_dir / name)
+    defaults = {
+        "model-paths": ["models"],
+        "seed-paths": ["seeds"],
+        "macro-paths": ["macros"],
+        "test-paths": ["tests"],
+        "snapshot-paths": ["snapshots"],
+        "analysis-paths": ["analyses"],
+    }
+    for key, default in defaults.items():
+        for rel in config.get(key) or default:
+            paths.append((project_dir / rel).resolve())
+    return paths
+
+
+@functools.cache
+def _first_month(project_file: Path) -> str:
+    config = yaml.safe_load(project_file.read_text()) or {}
+    value = str((config.get("vars") or {}).get("csp_first_month") or "")
+    if len(value) < 7 or value[4] != "-":
+        raise ValueError(f"{project_file}: vars.csp_first_month is not YYYY-MM-DD: {value!r}")
+    return value[:7]
+
+
+def first_month(project_dir: Path | None = None) -> str:
+    """The warehouse's first month, ``"YYYY-MM"``: dbt's var ``csp_first_month``
+    (``dbt_project.yml``), its one definition (dbt counts no event before it)."""
+    return _first_month(Path(project_dir or dbt_project_dir()) / "dbt_project.yml")
+
+
+#: Monthly partitions of the monthly sources, from the warehouse's first month (dbt's var
+#: ``csp_first_month``); ``end_offset=1`` makes the current month exist. A loaded month
+#: outside them is reported, never dropped silently (``orchestration.build.run_ingest``,
+#: the landing sensor).
+MONTHLY_PARTITIONS = dg.MonthlyPartitionsDefinition(start_date=f"{first_month()}-01", end_offset=1)
 
 #: DuckDB allows one writer per file. Every step that opens the warehouse (ingest, dbt,
 #: publish) is in this concurrency pool; jobs also run with the in-process executor, so

@@ -76,6 +76,9 @@ def test_build_publishes_scorecard_equal_to_independent_count(csp_env, landed, c
     assert build.main([]) == 0
     out = capsys.readouterr().out
     assert "1 loaded" in out and "result: OK" in out
+    # the first build in a data folder generates the docs site
+    (docs_line,) = [line for line in out.splitlines() if line.startswith("docs: ")]
+    assert "unchanged" not in docs_line and (csp_env / "dbt_docs" / "index.html").is_file()
     # progress lines and the summary only; dbt's log in the data folder
     assert "ingest police_street: 1 file(s): 1 loaded" in out
     assert "Running with dbt=" not in out
@@ -102,13 +105,13 @@ def test_build_publishes_scorecard_equal_to_independent_count(csp_env, landed, c
 
     # Twice on the same input: the file is skipped as already loaded, the scorecard is identical.
     # A publish killed mid-copy left its files behind: this build removes them and says so.
-    # With -v, dbt's log streams to the terminal too.
+    # With -v, dbt's log streams to the terminal too. (--force: nothing is new, see below.)
     first = _scorecard(serving)
     dead = [csp_env / "serving.duckdb.4000000-0123456789ab.tmp"]
     dead.append(dead[0].with_name(dead[0].name + ".wal"))
     for path in dead:
         path.write_bytes(b"left by a publish killed mid-copy")
-    assert build.main(["-v"]) == 0
+    assert build.main(["-v", "--force"]) == 0
     out = capsys.readouterr().out
     assert "0 loaded, 1 skipped" in out
     assert _scorecard(serving) == first
@@ -118,6 +121,33 @@ def test_build_publishes_scorecard_equal_to_independent_count(csp_env, landed, c
         "serving.duckdb.4000000-0123456789ab.tmp, serving.duckdb.4000000-0123456789ab.tmp.wal"
     ) in out.splitlines()
     assert "Running with dbt=" in out and "Running with dbt=" in _dbt_log(out).read_text()
+
+    # The second build in the data folder reuses the first one's parse (dbt's target folder
+    # is the data folder's, with the same profile): no model is parsed again.
+    assert "Unable to do partial parsing" not in _dbt_log(out).read_text()
+    # (dbt rotates its debug log at 10 MB: dbt.log, dbt.log.1, ...)
+    debug_log = "".join(p.read_text() for p in (csp_env / "dbt_target").glob("dbt.log*"))
+    assert "Partial parsing enabled, no changes found, skipping parsing" in debug_log
+    assert (csp_env / "dbt_target" / "partial_parse.msgpack").is_file()
+    # Nothing the docs site shows changed (the project, the warehouse's columns): not
+    # regenerated, still there.
+    (docs_line,) = [line for line in out.splitlines() if line.startswith("docs: ")]
+    assert "(unchanged, not regenerated)" in docs_line, docs_line
+    assert "dbt docs: " in out and (csp_env / "dbt_docs" / "catalog.json").is_file()
+
+    # A third time, not forced: no file loaded, nothing else changed since the last good
+    # build: dbt and the publish are not run; what is published stays, and is reported.
+    inode = serving.stat().st_ino
+    assert build.main([]) == 0
+    out = capsys.readouterr().out
+    assert "0 loaded, 1 skipped" in out and "result: OK" in out
+    assert "dbt: not run: nothing new since the build of " in out
+    assert "dbt: build started" not in out and "publish: " not in out
+    assert any(
+        line.startswith(f"serving: {serving} (scorecard ") and line.endswith("not published again")
+        for line in out.splitlines()
+    ), out
+    assert serving.stat().st_ino == inode and _scorecard(serving) == first
 
 
 def test_failed_dbt_build_keeps_the_old_serving_file(csp_env, landed, capsys):

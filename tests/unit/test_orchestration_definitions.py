@@ -64,13 +64,23 @@ def test_asset_keys(repo):
 
 
 def test_ingest_assets_are_monthly_partitioned(repo):
+    """From the warehouse's first month (dbt's var csp_first_month, its one definition) to
+    the current month: a ten-year history's 2016-17 months are partitions too."""
+    import yaml
+
+    from orchestration.defs.common import dbt_project_dir, first_month
+
+    config = yaml.safe_load((dbt_project_dir() / "dbt_project.yml").read_text())
+    assert first_month() == config["vars"]["csp_first_month"][:7] == "2010-04"
     for source in ("police_street", "police_crime"):
         node = repo.asset_graph.get(_key("raw", source))
         assert node.group_name == "ingest"
         assert node.partitions_def == MONTHLY_PARTITIONS
-        assert node.partitions_def.start.strftime("%Y-%m-%d") == "2018-01-01"
+        assert node.partitions_def.start.strftime("%Y-%m-%d") == "2010-04-01"
+    keys = MONTHLY_PARTITIONS.get_partition_keys()
+    assert keys[0] == "2010-04-01" and {"2016-01-01", "2017-12-01"} <= set(keys)
     # the current month exists (end_offset=1)
-    current = dg.MonthlyPartitionsDefinition(start_date="2018-01-01").get_last_partition_key()
+    current = dg.MonthlyPartitionsDefinition(start_date="2010-04-01").get_last_partition_key()
     assert MONTHLY_PARTITIONS.get_last_partition_key() > current
 
 

@@ -6,6 +6,11 @@ every downstream step of the run (the publish of the serving file) is skipped. T
 names the failing models and tests with the first lines of their errors (from the
 invocation's ``run_results.json``).
 
+dbt runs in ``$CSP_DATA_DIR/dbt_target/`` (``dbt_target_path``), the same folder every build
+of the data folder, so that dbt's partial parse of one build serves the next (dagster-dbt's
+default, a new folder per invocation, re-parses the whole project whenever the project's own
+``target/`` was parsed for another data folder: the profile holds the warehouse path).
+
 Before dbt runs, every ingest contract's raw table is created if missing
 (``ingest.load.ensure_raw_schema``): a source no partner has sent yet is "no data", never a
 missing table.
@@ -37,7 +42,7 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from orchestration.defs.common import WAREHOUSE_POOL
 from orchestration.defs.dbt.args import dbt_build_args
-from orchestration.defs.dbt.project import dbt_executable, ensure_manifest
+from orchestration.defs.dbt.project import dbt_executable, dbt_target_path, ensure_manifest
 from orchestration.defs.dbt.translator import CspDbtTranslator
 
 DBT_ASSETS_NAME = "csp_dbt_models"
@@ -294,11 +299,12 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
 
             report("dbt: build started" + (f" (its log: {log_file})" if log_file else ""))
             progress = DbtProgress(report)
-            invocation = dbt.cli(args, context=context)
+            # One target folder per data folder: the next build reuses this one's parse.
+            invocation = dbt.cli(args, context=context, target_path=dbt_target_path())
             if log_file:
                 started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
                 print(f"# {invocation.dbt_command}  ({started})")
-                print(f"# dbt's debug log of this build: {invocation.target_path / 'dbt.log'}")
+                print(f"# dbt's debug log (every build's): {invocation.target_path / 'dbt.log'}")
             error: DagsterDbtCliRuntimeError | None = None
             try:
                 # What DbtCliInvocation.stream() yields, with dbt's own events at hand for

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import os
 import shutil
 import sys
 from pathlib import Path
 
-import yaml
 from dagster_dbt import DbtProject
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from orchestration.defs.common import REPO_ROOT, dbt_project_dir
+from orchestration.defs.common import dbt_source_paths as _source_paths
 
-
-def dbt_project_dir() -> Path:
-    """``$CSP_DBT_PROJECT_DIR`` or ``<repo>/dbt_project`` (``profiles.yml`` lives inside)."""
-    return Path(os.environ.get("CSP_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project")).resolve()
+__all__ = [
+    "REPO_ROOT",
+    "dbt_project_dir",
+    "dbt_target_path",
+    "ensure_manifest",
+    "get_dbt_project",
+]
 
 
 @functools.cache
@@ -27,23 +29,23 @@ def get_dbt_project(project_dir: Path | None = None) -> DbtProject:
     return DbtProject(project_dir=project_dir, profiles_dir=project_dir)
 
 
-def _source_paths(project_dir: Path) -> list[Path]:
-    config = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
-    paths = [project_dir / "dbt_project.yml"]
-    for name in ("packages.yml", "dependencies.yml", "profiles.yml"):
-        paths.append(project_dir / name)
-    defaults = {
-        "model-paths": ["models"],
-        "seed-paths": ["seeds"],
-        "macro-paths": ["macros"],
-        "test-paths": ["tests"],
-        "snapshot-paths": ["snapshots"],
-        "analysis-paths": ["analyses"],
-    }
-    for key, default in defaults.items():
-        for rel in config.get(key) or default:
-            paths.append((project_dir / rel).resolve())
-    return paths
+#: The folder under ``$CSP_DATA_DIR`` that the build's dbt invocations write to.
+DBT_TARGET_DIRNAME = "dbt_target"
+
+
+def dbt_target_path(data_dir: Path | None = None) -> Path:
+    """``$CSP_DATA_DIR/dbt_target``: the target folder of every dbt invocation of a build
+    (``dbt build``, ``dbt docs generate``): its artifacts, ``dbt.log`` and
+    ``partial_parse.msgpack``. One stable folder per data folder, so the next build parses
+    only what changed: dbt's partial parse is void when the profile changes, and the profile
+    holds the warehouse path (``CSP_WAREHOUSE_PATH``), which differs from one data folder to
+    the next; dagster-dbt's default, a new folder per invocation seeded from the project's
+    ``target/``, would re-parse every model of every build in any other data folder."""
+    if data_dir is None:
+        from ingest.config import Settings
+
+        data_dir = Settings.from_env().data_dir
+    return Path(data_dir).resolve() / DBT_TARGET_DIRNAME
 
 
 def _newest_mtime(paths: list[Path]) -> float:
