@@ -413,9 +413,11 @@ class _BulkFile:
     scan: ByteScan
 
 
-def _bulk_candidate(con, contract: Contract, path: Path, stat) -> _BulkFile | int | None:
-    """The file ready for the bulk path; or the batch that loaded the same content before;
-    or None when it must take the careful path (which then says why)."""
+def _bulk_candidate(
+    con, contract: Contract, path: Path, stat
+) -> _BulkFile | tuple[int, str] | None:
+    """The file ready for the bulk path; or (the batch that loaded the same content before,
+    the content's hash); or None when it must take the careful path (which then says why)."""
     pre = bulk.prelude(contract, path, stat.st_size)
     if pre is None:
         return None
@@ -427,7 +429,7 @@ def _bulk_candidate(con, contract: Contract, path: Path, stat) -> _BulkFile | in
     if done.has_nul or any(o < pre.tail.content_end for o in done.blank_line_offsets):
         return None
     seen = _loaded_batch_of(con, contract, done.sha256)
-    return seen if seen else _BulkFile(path, stat, pre, done)
+    return (seen, done.sha256) if seen else _BulkFile(path, stat, pre, done)
 
 
 def _bulk_load(con, contract, path, settings, result, now, stat) -> LoadResult | None:
@@ -436,17 +438,11 @@ def _bulk_load(con, contract, path, settings, result, now, stat) -> LoadResult |
     found = _bulk_candidate(con, contract, path, stat)
     if found is None:
         return None
-    if isinstance(found, int):
-        result.file_hash = _loaded_hash(con, found)
-        return _skip_duplicate(con, result, found, now, stat)
+    if isinstance(found, tuple):
+        seen, result.file_hash = found
+        return _skip_duplicate(con, result, seen, now, stat)
     done = _bulk_load_files(con, contract, [found], settings, now)
     return done[0] if done else None
-
-
-def _loaded_hash(con, batch: int) -> str:
-    return con.execute(
-        f"SELECT file_hash FROM raw._loads WHERE batch_id = {int(batch)}"
-    ).fetchone()[0]
 
 
 def _bulk_load_files(

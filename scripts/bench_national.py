@@ -446,10 +446,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             bench_superset(env, data, args.calls, settings)
         finally:
-            if args.keep or args.work:
-                print(f"kept: {root}")
-            else:
-                shutil.rmtree(root, ignore_errors=True)
+            _leave(root, args)
         return 0
     try:
         print(
@@ -495,11 +492,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.overhead_files:
             bench_overhead(root, args.overhead_files, args.end_month)
     finally:
-        if args.keep or args.work:
-            print(f"kept: {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
+        _leave(root, args)
     return 0
+
+
+def _leave(root: Path, args: argparse.Namespace) -> None:
+    """Keep the work folder when asked to (--keep, --work), else remove it."""
+    if args.keep or args.work:
+        print(f"kept: {root}")
+    else:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
