@@ -208,16 +208,24 @@ def load_file(
             con.close()
 
 
-def _load(con, contract: Contract, path: Path, settings: Settings, key: bytes) -> LoadResult:
+def _load(
+    con,
+    contract: Contract,
+    path: Path,
+    settings: Settings,
+    key: bytes,
+    known: dict[tuple[str, int, int], tuple[int, str]] | None = None,
+) -> LoadResult:
     result = LoadResult(source=contract.name, file_name=path.name, status="", file_hash="")
     now = _now()
     stat = path.stat()
     # The same file (name, size, modification time) as a loaded batch is not read again:
     # a build passes every landing file, and a national landing folder is gigabytes.
-    same = _same_file_loaded(con, contract, path, stat)
+    if known is None:
+        known = _loaded_files(con, contract)
+    same = known.get((path.name, stat.st_size, stat.st_mtime_ns))
     if same:
-        result.file_hash = same[1]
-        return _skip_duplicate(con, result, same[0], now, stat)
+        return _unchanged(result, *same)
     if bulk.eligible(contract, path, stat.st_size, settings.bulk_min_bytes):
         done = _bulk_load(con, contract, path, settings, result, now, stat)
         if done is not None:
@@ -231,13 +239,26 @@ def _load(con, contract: Contract, path: Path, settings: Settings, key: bytes) -
         report.drop(con)
 
 
-def _same_file_loaded(con, contract: Contract, path: Path, stat) -> tuple[int, str] | None:
-    """(batch, hash) of a loaded batch with the file's name, size and modification time."""
-    return con.execute(
-        "SELECT batch_id, file_hash FROM raw._loads WHERE source = ? AND status = 'loaded' "
-        "AND file_name = ? AND file_size = ? AND file_mtime_ns = ? ORDER BY batch_id LIMIT 1",
-        [contract.name, path.name, stat.st_size, stat.st_mtime_ns],
-    ).fetchone()
+def _loaded_files(con, contract: Contract) -> dict[tuple[str, int, int], tuple[int, str]]:
+    """(name, size, modification time) -> (batch, hash) of the contract's loaded batches:
+    read once per call of `load_files`, not once per landing file."""
+    rows = con.execute(
+        "SELECT file_name, file_size, file_mtime_ns, min(batch_id), arg_min(file_hash, batch_id) "
+        "FROM raw._loads WHERE source = ? AND status = 'loaded' AND file_size IS NOT NULL "
+        "GROUP BY ALL",
+        [contract.name],
+    ).fetchall()
+    return {(n, size, mtime): (batch, digest) for n, size, mtime, batch, digest in rows}
+
+
+def _unchanged(result: LoadResult, batch: int, digest: str) -> LoadResult:
+    """The very file of a loaded batch, seen again: reported, not logged again (every build
+    passes every landing file; a log row per file per build would say nothing new)."""
+    result.status = "skipped_duplicate"
+    result.file_hash = digest
+    result.batch_id = batch
+    result.warnings = [f"{result.file_name}: unchanged since batch {batch}, already loaded"]
+    return result
 
 
 def _loaded_batch_of(con, contract: Contract, file_hash: str) -> int | None:
@@ -667,9 +688,10 @@ def load_files(
     `CSP_BULK_MIN_BYTES` (and each smaller), is read in one go (`_bulk_load_files`); if any
     of them must take the careful path, the run is loaded file by file instead."""
     results: list[LoadResult] = []
+    known = _loaded_files(con, contract)
     i = 0
     while i < len(files):
-        run = _bulk_run(con, contract, files[i : i + BULK_GROUP_FILES], settings)
+        run = _bulk_run(con, contract, files[i : i + BULK_GROUP_FILES], settings, known)
         if len(run) > 1 and sum(f.stat.st_size for f in run) >= settings.bulk_min_bytes:
             done = _bulk_load_files(con, contract, run, settings, _now())
             if done is not None:
@@ -677,12 +699,18 @@ def load_files(
                 i += len(run)
                 continue
         for p in files[i : i + max(len(run), 1)]:
-            results.append(_load(con, contract, p, settings, key))
+            results.append(_load(con, contract, p, settings, key, known))
         i += max(len(run), 1)
     return results
 
 
-def _bulk_run(con, contract: Contract, files: list[Path], settings: Settings) -> list[_BulkFile]:
+def _bulk_run(
+    con,
+    contract: Contract,
+    files: list[Path],
+    settings: Settings,
+    known: dict[tuple[str, int, int], tuple[int, str]],
+) -> list[_BulkFile]:
     """The longest run from the first of `files` that may be read in one go: small plain CSVs
     with the first's header, none loaded before (by name, size and time, or by content)."""
     if not bulk.may_take(contract):
@@ -697,7 +725,7 @@ def _bulk_run(con, contract: Contract, files: list[Path], settings: Settings) ->
         stat = path.stat()
         if path.suffix.lower() != ".csv" or stat.st_size >= settings.bulk_min_bytes:
             break
-        if _same_file_loaded(con, contract, path, stat):
+        if (path.name, stat.st_size, stat.st_mtime_ns) in known:
             break
         found = _bulk_candidate(con, contract, path, stat)
         if not isinstance(found, _BulkFile) or found.scan.sha256 in hashes:

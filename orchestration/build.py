@@ -357,6 +357,7 @@ def run_ingest(
     before = max((r.batch_id or 0 for r in log), default=0)
     files = {source: landing_files(landing, source) for source in CONTRACTS}
     say(f"ingest: {sum(map(len, files.values()))} landing file(s) in {landing}")
+    unchanged: list = []  # files of earlier batches, seen again: reported, not logged again
     for source in CONTRACTS:
         for path, reason in ignored_files(landing, source):
             summary.not_loaded.append(f"{source}/{path.name}: {reason}")
@@ -371,7 +372,8 @@ def run_ingest(
             say(f"ingest {source}: FAILED: {type(exc).__name__}: {exc}")
             continue
         say(_ingest_line(source, results, time.monotonic() - started))
-    summary.files = read_load_log(settings.warehouse_path, before)
+        unchanged += [r for r in results if (r.batch_id or 0) <= before]
+    summary.files = read_load_log(settings.warehouse_path, before) + unchanged
     partitions = set(MONTHLY_PARTITIONS.get_partition_keys())
     summary.unpartitioned = unpartitioned_lines(summary.files, partitions)
     for line in summary.unpartitioned:

@@ -387,17 +387,24 @@ def test_xlsx_with_title_rows_loads(csp_env: Path) -> None:
 
 
 def test_same_file_twice_is_skipped(csp_env: Path) -> None:
+    """The very file again (a build passes every landing file) is reported with its batch and
+    not logged again; the same content under another name is read, skipped and logged."""
     settings = Settings.from_env()
     path = write(csp_env / "in" / "a.csv", to_csv(street_rows(5), STREET_HEADER))
     first = load_file("police_street", path, settings)
     second = load_file("police_street", path, settings)
     assert (first.status, second.status) == ("loaded", "skipped_duplicate")
+    assert second.batch_id == first.batch_id and second.file_hash == first.file_hash
+    assert second.warnings == [f"a.csv: unchanged since batch {first.batch_id}, already loaded"]
+    copy = write(csp_env / "in" / "b.csv", path.read_text())
+    third = load_file("police_street", copy, settings)
+    assert third.status == "skipped_duplicate" and third.batch_id == first.batch_id + 1
+    assert third.warnings == [f"b.csv: same content as batch {first.batch_id}, already loaded"]
     assert count(settings, "raw.police_street") == 5
     with db(settings) as con:
-        assert con.execute("SELECT status FROM raw._loads ORDER BY batch_id").fetchall() == [
-            ("loaded",),
-            ("skipped_duplicate",),
-        ]
+        assert con.execute(
+            "SELECT file_name, status FROM raw._loads ORDER BY batch_id"
+        ).fetchall() == [("a.csv", "loaded"), ("b.csv", "skipped_duplicate")]
 
 
 def test_restated_file_replaces_period_and_scope_and_keeps_the_old_rows(csp_env: Path) -> None:
