@@ -20,17 +20,30 @@
     {{ return(1000) }}
 {%- endmacro %}
 
-{% macro binomial_exact_bounds(pairs, steps=24) -%}
+{% macro exact_interval_steps() -%}
+    {#- Halvings of [0, 1] per bound: 2^-24, far below any displayed figure. -#}
+    {{ return(24) }}
+{%- endmacro %}
+
+{% macro exact_interval_method() -%}
+    {#- What an exact interval depends on besides (n, x): int_scorecard__change_intervals keeps
+        the intervals it computed while this is unchanged. -#}
+    {{ return('clopper-pearson alpha=' ~ significance_alpha() ~ ' steps='
+        ~ exact_interval_steps() ~ ' max_n=' ~ exact_interval_max_trials()) }}
+{%- endmacro %}
+
+{% macro binomial_exact_bounds(pairs, steps=none) -%}
     {#- The 95% Clopper-Pearson interval of a binomial proportion for every (n, x) of the
         relation `pairs` (columns n, x; 0 <= x <= n, n >= 1): a select of n, x, p_lower,
         p_upper. p_lower solves P(X >= x | p) = 2.5% (0 when x = 0), p_upper solves
-        P(X <= x | p) = 2.5% (1 when x = n), each by `steps` halvings of [0, 1] (2^-24: far
-        below any displayed figure). The binomial's terms are summed in log space
+        P(X <= x | p) = 2.5% (1 when x = n), each by `steps` halvings of [0, 1] (default
+        exact_interval_steps()). The binomial's terms are summed in log space
         (lgamma), so no factorial overflows. Each step is a materialised CTE: DuckDB would
         otherwise inline the chain and repeat the work of every earlier step. Emits CTEs (the
         caller writes `with pairs as (...), {{ binomial_exact_bounds('pairs') }} select ...
         from binomial_bounds`). -#}
     {%- set a = significance_alpha() -%}
+    {%- set steps = steps or exact_interval_steps() -%}
     {%- set mid_l = '((s.lo_l + s.hi_l) / 2)' -%}
     {%- set mid_u = '((s.lo_u + s.hi_u) / 2)' -%}
     exact_pairs as materialized (
