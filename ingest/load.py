@@ -25,7 +25,7 @@ from ingest.contracts.base import Contract
 from ingest.landing import landing_files
 from ingest.pseudonymise import pseudonymise_table
 from ingest.readers import ByteScan, _drop, _quote_ident, scan_bytes
-from ingest.validate import _load_references, column_warnings, validate_into
+from ingest.validate import _load_references, column_warnings_by, validate_into
 
 LOADS_DDL = """
 CREATE TABLE IF NOT EXISTS raw._loads (
@@ -540,14 +540,22 @@ def _bulk_load_files(
         con.begin()
         try:
             _number_rows(con, raw, [r.batch_id for r in results])
-            for f, result in zip(files, results, strict=True):
-                con.execute(
-                    f"CREATE OR REPLACE TEMP VIEW _bulk_rows AS SELECT (_row_number + 1)"
-                    f"::INTEGER AS _line, * FROM {raw} WHERE _batch_id = {result.batch_id}"
-                )
-                found = column_warnings(con, contract, "_bulk_rows", f.path.name, typed=True)
-                if found:
-                    result.warnings += [str(w) for w in found]
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW _bulk_rows AS SELECT (_row_number + 1)"
+                f"::INTEGER AS _line, * FROM {raw} WHERE _batch_id BETWEEN "
+                f"{results[0].batch_id} AND {results[-1].batch_id}"
+            )
+            found = column_warnings_by(
+                con,
+                contract,
+                "_bulk_rows",
+                "_batch_id",
+                {r.batch_id: r.file_name for r in results},
+                typed=True,
+            )
+            for result in results:
+                if found[result.batch_id]:
+                    result.warnings += [str(w) for w in found[result.batch_id]]
                     con.execute(
                         f"UPDATE raw._loads SET warnings = {_sql_list(result.warnings)} "
                         f"WHERE batch_id = {result.batch_id}"

@@ -483,49 +483,69 @@ def column_warnings(
     """The warnings of the columns' `warn_repeated` and `warn_blank` over the rows of `t`
     (`_line` and the columns, as staged text, or `typed` values already trimmed);
     `warn_hits`, two per column, 0 where a count found none."""
-    warnings: list[Finding] = []
+    return column_warnings_by(con, contract, t, "NULL", {None: f}, warn_hits, typed=typed)[None]
+
+
+def column_warnings_by(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    t: str,
+    by: str,
+    files: dict,
+    warn_hits: list[int] | None = None,
+    *,
+    typed: bool = False,
+) -> dict:
+    """`column_warnings` of several files' rows in `t` at once: `by` is the SQL of the key
+    that tells a row's file apart (e.g. `_batch_id`), `files` maps each key to its file's
+    name. One query per check for all the files (a run of small files had two per file)."""
+    found: dict = {key: [] for key in files}
     warn_hits = warn_hits or [1] * (2 * len(contract.columns))
     for k, col in enumerate(contract.columns):
         v = _quote_ident(col.name) if typed else _v(col)
         if col.warn_repeated and warn_hits[2 * k]:
             # grouped by the values' 64-bit hashes first (cheap), then by the values of the
             # few rows whose hash repeats (a hash may repeat for different values)
-            n_rows, n_values, lines = con.execute(
+            rows = con.execute(
                 f"""WITH repeated_hash AS (
-                        SELECT hash({v}) AS h FROM {t} WHERE {v} IS NOT NULL
+                        SELECT {by} AS _k, hash({v}) AS h FROM {t} WHERE {v} IS NOT NULL
                         GROUP BY ALL HAVING count(*) > 1)
-                    SELECT coalesce(sum(n), 0), count(*), list(first_line ORDER BY first_line)[1:5]
-                    FROM (SELECT {v} AS value, count(*) AS n, min(_line) AS first_line
-                          FROM {t} WHERE hash({v}) IN (SELECT h FROM repeated_hash)
-                          GROUP BY ALL HAVING count(*) > 1)"""
-            ).fetchone()
-            if n_rows:
-                rows = ", ".join(str(x) for x in lines) + (", ..." if n_values > 5 else "")
-                warnings.append(
+                    SELECT _k, sum(n), count(*), list(first_line ORDER BY first_line)[1:5]
+                    FROM (SELECT {by} AS _k, {v} AS value, count(*) AS n,
+                                 min(_line) AS first_line
+                          FROM {t} SEMI JOIN repeated_hash AS r
+                            ON r._k IS NOT DISTINCT FROM {by} AND r.h = hash({v})
+                          GROUP BY ALL HAVING count(*) > 1)
+                    GROUP BY _k"""
+            ).fetchall()
+            for key, n_rows, n_values, lines in sorted(rows, key=lambda r: r[3][0]):
+                listed = ", ".join(str(x) for x in lines) + (", ..." if n_values > 5 else "")
+                found[key].append(
                     Finding(
-                        f,
+                        files[key],
                         lines[0],
                         col.header,
                         f"repeated value: {n_rows} rows share {n_values} repeated "
-                        f"{col.header} value(s) (first seen on rows {rows}); "
+                        f"{col.header} value(s) (first seen on rows {listed}); "
                         "kept and counted as published",
                     )
                 )
         if col.warn_blank and warn_hits[2 * k + 1]:
-            n_rows, lines = con.execute(
-                f"SELECT count(*), list(_line ORDER BY _line)[1:5] FROM {t} WHERE {v} IS NULL"
-            ).fetchone()
-            if n_rows:
-                rows = ", ".join(str(x) for x in lines)
-                warnings.append(
+            rows = con.execute(
+                f"SELECT {by} AS _k, count(*), list(_line ORDER BY _line)[1:5] FROM {t} "
+                f"WHERE {v} IS NULL GROUP BY ALL"
+            ).fetchall()
+            for key, n_rows, lines in rows:
+                listed = ", ".join(str(x) for x in lines)
+                found[key].append(
                     Finding(
-                        f,
+                        files[key],
                         lines[0],
                         col.header,
-                        f"{n_rows} {col.warn_blank} (rows {rows}{', ...' if n_rows > 5 else ''})",
+                        f"{n_rows} {col.warn_blank} (rows {listed}{', ...' if n_rows > 5 else ''})",
                     )
                 )
-    return warnings
+    return found
 
 
 def _part_name(staged: StagedFile, part: int) -> str:

@@ -335,12 +335,21 @@
         {%- else -%}
             {{ return('') }}
         {%- endif -%}
+        {#- the months as literals: DuckDB pushes them through a view and skips the row
+            groups of other months -#}
         {%- set state = incremental_state_relation() -%}
-        {{ return(
-            "(" ~ column ~ " in (select unnest(months_rebuilt) from " ~ state
-            ~ " where model = '" ~ uid ~ "') or not exists (select 1 from " ~ state
-            ~ " where model = '" ~ uid ~ "' and months_rebuilt is not null))"
-        ) }}
+        {%- if adapter.get_relation(state.database, state.schema, state.identifier) is none -%}
+            {{ return('') }}
+        {%- endif -%}
+        {%- set found = run_query(
+            "select months_rebuilt is null, array_to_string(list_transform(months_rebuilt, "
+            ~ "m -> strftime(m, '%Y-%m-%d')), ',') from " ~ state ~ " where model = '" ~ uid ~ "'") -%}
+        {%- if found.rows | length == 0 or found.rows[0][0] -%}
+            {{ return('') }}
+        {%- endif -%}
+        {%- set months = [] -%}
+        {%- for m in (found.rows[0][1] or '').split(',') if m -%}{%- do months.append("date '" ~ m ~ "'") -%}{%- endfor -%}
+        {{ return((column ~ " in (" ~ months | join(', ') ~ ")") if months else 'false') }}
     {%- endfor -%}
     {{ return('') }}
 {%- endmacro %}

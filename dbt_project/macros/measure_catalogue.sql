@@ -290,7 +290,9 @@
         ),
         {%- set quoted = [] -%}
         {%- for c in columns %}{% do quoted.append('"' ~ c ~ '"') %}{% endfor -%}
-        {%- do parts.append('select * from counted unpivot include nulls (n for measure_part in (' ~ (quoted | join(', ')) ~ '))') %}
+        {#- zeros go before the second grouping: at national scale nearly every (group, measure)
+            is one, and the unpivot is groups x measures rows -#}
+        {%- do parts.append('select * from (select * from counted unpivot include nulls (n for measure_part in (' ~ (quoted | join(', ')) ~ '))) where n <> 0 or n is null') %}
         {%- endif %}
         {%- for m in per_person %}
         "people|{{ m.measure_code }}" as (
@@ -341,10 +343,11 @@
                 long.period_month,
                 {% for g in grain %}long.{{ g }},
                 {% endfor -%}
-                -- NULL (a sum that is no data) in any part makes the whole no data
+                -- NULL (a sum that is no data) in any part makes the whole no data; the parts
+                -- left out above were zeros
                 (case
                     when count(*) filter (where split_part(long.measure_part, '|', 2) = 'n' and long.n is null) = 0
-                        then sum(long.n) filter (where split_part(long.measure_part, '|', 2) = 'n')
+                        then coalesce(sum(long.n) filter (where split_part(long.measure_part, '|', 2) = 'n'), 0)
                 end)::bigint as event_count,
                 sum(long.n) filter (where split_part(long.measure_part, '|', 2) = 'd')::bigint
                     as denominator_count

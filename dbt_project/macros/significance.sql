@@ -32,6 +32,23 @@
         ~ exact_interval_steps() ~ ' max_n=' ~ exact_interval_max_trials()) }}
 {%- endmacro %}
 
+{% macro delete_intervals_of_other_methods() -%}
+    {#- Pre-hook of int_scorecard__change_intervals on an incremental run: the intervals of
+        another method go, so the run computes them again; a table made before the method
+        was recorded is emptied to the model's columns (DuckDB would not add a column to a
+        table the same transaction deleted from). -#}
+    {%- if execute and is_incremental() -%}
+        {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+        {%- if 'method' in columns -%}
+        delete from {{ this }} where method is distinct from '{{ exact_interval_method() }}'
+        {%- else -%}
+        create or replace table {{ this }} (
+            n integer, x integer, p_lower double, p_upper double, method varchar
+        )
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro binomial_exact_bounds(pairs, steps=none) -%}
     {#- The 95% Clopper-Pearson interval of a binomial proportion for every (n, x) of the
         relation `pairs` (columns n, x; 0 <= x <= n, n >= 1): a select of n, x, p_lower,

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from orchestration.build import BuildSummary
+from orchestration.defs.common import SERVING_TABLES
 from orchestration.defs.publish.serving import (
     PublishError,
     build_serving_asset,
@@ -574,3 +575,55 @@ def test_an_unwritable_history_keeps_the_old_serving_file(tmp_path: Path):
         publish_serving(warehouse, serving, history_dir=blocked)
     assert serving.read_bytes() == before
     assert temporary_files(serving) == []
+
+
+def _same_tables(warehouse: Path, serving: Path, tables: list[str]) -> None:
+    con = duckdb.connect(str(serving), read_only=True)
+    con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+    try:
+        for t in tables:
+            for a, b in ((f"main.{t}", f"wh.main_marts.{t}"), (f"wh.main_marts.{t}", f"main.{t}")):
+                extra = con.execute(
+                    f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
+                ).fetchone()[0]
+                assert extra == 0, (t, a, b, extra)
+    finally:
+        con.close()
+
+
+def test_a_publish_rewrites_only_the_months_that_changed(tmp_path: Path):
+    """The new file starts from the published one: a dated table whose columns are as
+    published gets only its changed months rewritten (a restated month and a new one here),
+    a table whose columns changed is copied whole, one no longer published is dropped; the
+    result holds exactly the warehouse's rows."""
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb", lsoa_rows=200_000)
+    serving = tmp_path / "serving.duckdb"
+    assert publish_serving(warehouse, serving).months_rewritten == {}  # no file yet: all
+
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "UPDATE main_marts.crime_by_lsoa_month SET count = count + 1 "
+        "WHERE period_month = DATE '2019-03-01' AND lsoa_code = 'E01000007'"
+    )
+    con.execute(
+        "INSERT INTO main_marts.crime_by_lsoa_month SELECT * REPLACE "
+        "(DATE '2024-02-01' AS period_month) FROM main_marts.crime_by_lsoa_month "
+        "WHERE period_month = DATE '2024-01-01'"
+    )
+    con.execute("ALTER TABLE main_marts.marac_cases_by_agency ADD COLUMN note VARCHAR")
+    con.close()
+
+    tables = [t for t in SERVING_TABLES if t != "peer_ranking"]
+    result = publish_serving(warehouse, serving, tables=tables)
+    assert result.months_rewritten["crime_by_lsoa_month"] == 2
+    assert result.months_rewritten["repeat_flag_agreement"] == 0  # unchanged
+    assert "marac_cases_by_agency" not in result.months_rewritten  # copied whole
+    assert "dim_area" not in result.months_rewritten  # no period_month: copied whole
+    assert "peer_ranking" not in _tables(serving)
+    _same_tables(warehouse, serving, tables)
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        logged = dict(con.execute("SELECT table_name, row_count FROM main._publish_log").fetchall())
+    finally:
+        con.close()
+    assert logged == result.counts and logged["crime_by_lsoa_month"] == 200_004

@@ -125,6 +125,7 @@ mapped as (
 
 )
 
--- a month's rows together: an incremental run's delete touches its own row groups only
+-- Not sorted: raw rows arrive month by month (a backfill loads files in name order, a
+-- month's files together), so the scan's order already keeps a month's rows together; a
+-- sort of the whole history cost a third of the model's time at national scale.
 select * from mapped
-order by period_month

@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where method is distinct from '{{ exact_interval_method() }}'{% endif %}",
+    pre_hook="{{ delete_intervals_of_other_methods() }}",
 ) }}
 -- The exact 95% interval of every year-to-date change of a count the scorecard carries, by
 -- the pair it compares: a count this FY (x) against the same months last FY (n − x). Given

@@ -4,7 +4,10 @@ atomically.
 ``publish_serving`` writes a NEW file beside the serving file
 (``serving.duckdb.<pid>-<random>.tmp``), copies the aggregate marts into it from the
 warehouse (attached READ_ONLY) with their table and column comments, checks the row counts,
-then ``os.replace``-s it over the serving file.
+then ``os.replace``-s it over the serving file. The new file starts as a copy of the
+published one, and a table with a ``period_month`` column and the same columns as published
+gets only its changed months rewritten (compared month by month by row count and a sum of
+row hashes): one more month of a national history rewrites that month, not ten years.
 A reader holding the old file open keeps reading the old file; a failure at any step
 removes the temporary file and leaves the old serving file untouched.
 
@@ -23,6 +26,7 @@ Given a history folder, a publish also records what it published new or changed 
 
 import fcntl
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Sequence
@@ -67,6 +71,9 @@ class PublishResult:
     history_file: Path | None = None
     first_published: int = 0  # figures published for the first time
     restated: int = 0  # figures published with a count different from before
+    #: tables brought up to date month by month: how many months each rewrote (a table not
+    #: here was copied whole)
+    months_rewritten: dict[str, int] = field(default_factory=dict)
 
 
 def _quote_ident(name: str) -> str:
@@ -245,7 +252,7 @@ def publish_serving(
     with _PublishLock(serving_path, lock_timeout):
         removed = remove_leftovers(serving_path)
         try:
-            counts, no_data, history = _publish(
+            counts, no_data, history, rewritten = _publish(
                 warehouse_path, serving_path, tables, schema, required_nonempty, history_dir
             )
         except PublishError as exc:
@@ -258,6 +265,7 @@ def publish_serving(
         history_file=history.path if history else None,
         first_published=history.first_published if history else 0,
         restated=history.restated if history else 0,
+        months_rewritten=rewritten,
     )
 
 
@@ -268,14 +276,18 @@ def _publish(
     schema: str,
     required_nonempty: Sequence[str],
     history_dir: Path | None = None,
-) -> tuple[dict[str, int], bool, StagedHistory | None]:
+) -> tuple[dict[str, int], bool, StagedHistory | None, dict[str, int]]:
     tmp = serving_path.with_name(f"{serving_path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
     counts: dict[str, int] = {}
+    rewritten: dict[str, int] = {}
     no_data = False
     history: StagedHistory | None = None
     try:
+        reusable = _start_from(serving_path, tmp)
         con = duckdb.connect(str(tmp))
         try:
+            for stale in sorted(reusable - set(tables)):  # no longer published
+                con.execute(f"DROP TABLE main.{_quote_ident(stale)}")
             con.execute(f"ATTACH {_quote_literal(str(warehouse_path))} AS wh (READ_ONLY)")
             for table in tables:
                 src = f"wh.{_quote_ident(schema)}.{_quote_ident(table)}"
@@ -307,7 +319,13 @@ def _publish(
                             f"({held}): not publishing"
                         )
                     no_data = True  # no partner data yet: an honestly empty scorecard
-                con.execute(f"CREATE TABLE main.{_quote_ident(table)} AS SELECT * FROM {src}")
+                months = _copy_changed_months(con, src, table) if table in reusable else None
+                if months is not None:
+                    rewritten[table] = months
+                else:
+                    con.execute(
+                        f"CREATE OR REPLACE TABLE main.{_quote_ident(table)} AS SELECT * FROM {src}"
+                    )
                 copied = con.execute(f"SELECT count(*) FROM main.{_quote_ident(table)}").fetchone()[
                     0
                 ]
@@ -325,7 +343,7 @@ def _publish(
                         "not publishing (set CSP_HISTORY_DIR to a folder you can write)"
                     ) from exc
             con.execute(
-                "CREATE TABLE main._publish_log AS "
+                "CREATE OR REPLACE TABLE main._publish_log AS "
                 "SELECT current_timestamp::TIMESTAMP AS published_at, t.table_name, t.row_count "
                 "FROM (VALUES "
                 + ", ".join(f"({_quote_literal(t)}, {n})" for t, n in counts.items())
@@ -343,7 +361,66 @@ def _publish(
         raise
     if history is not None:
         history.commit()
-    return counts, no_data, history
+    return counts, no_data, history, rewritten
+
+
+def _start_from(serving_path: Path, tmp: Path) -> set[str]:
+    """Start the new file as a copy of the published one, whose tables a publish may then
+    bring up to date month by month (`_copy_changed_months`); returns its tables (none when
+    there is no serving file yet, or it cannot be read: the publish then copies all)."""
+    if not serving_path.is_file():
+        return set()
+    try:
+        shutil.copyfile(serving_path, tmp)
+        con = duckdb.connect(str(tmp))
+        try:
+            return {
+                name
+                for (name,) in con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+                    "AND database_name = current_database() AND NOT temporary"
+                ).fetchall()
+                if name != "_publish_log"
+            }
+        finally:
+            con.close()
+    except (OSError, duckdb.Error):
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        return set()
+
+
+def _copy_changed_months(con: duckdb.DuckDBPyConnection, src: str, table: str) -> int | None:
+    """Bring ``main.<table>`` (as last published) up to ``src`` by replacing only the months
+    whose rows differ (count or a sum of row hashes, per ``period_month``): one more month
+    of a national history rewrites that month, not the history. Returns the months
+    rewritten; None, with nothing done, when the table has no ``period_month`` or its
+    columns changed (the caller copies it whole)."""
+    target = f"main.{_quote_ident(table)}"
+    columns = [tuple(r[:2]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+    if ("period_month", "DATE") not in columns:
+        return None
+    if columns != [tuple(r[:2]) for r in con.execute(f"DESCRIBE {target}").fetchall()]:
+        return None
+    months = "SELECT period_month, count(*) AS n, sum(hash(t)) AS h FROM {} AS t GROUP BY ALL"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _changed_months AS "
+        f"SELECT coalesce(a.period_month, b.period_month) AS period_month "
+        f"FROM ({months.format(src)}) AS a FULL JOIN ({months.format(target)}) AS b "
+        "ON a.period_month IS NOT DISTINCT FROM b.period_month "
+        "WHERE a.n IS DISTINCT FROM b.n OR a.h IS DISTINCT FROM b.h"
+    )
+    n, with_null = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE period_month IS NULL) FROM _changed_months"
+    ).fetchone()
+    if n:
+        changed = "period_month IN (SELECT period_month FROM _changed_months)"
+        if with_null:
+            changed = f"({changed} OR period_month IS NULL)"
+        con.execute(f"DELETE FROM {target} WHERE {changed}")
+        con.execute(f"INSERT INTO {target} SELECT * FROM {src} WHERE {changed}")
+    con.execute("DROP TABLE _changed_months")
+    return int(n)
 
 
 def failed_blocking_checks(
@@ -414,7 +491,8 @@ def build_serving_asset(
         if result.removed:
             context.log.warning(leftovers_message(result.removed))
         context.log.info(
-            f"published {settings.serving_path}: {result.counts}; history: "
+            f"published {settings.serving_path}: {result.counts}; months rewritten (the other "
+            f"tables copied whole): {result.months_rewritten}; history: "
             f"{result.first_published} figure(s) published first, {result.restated} restated"
             + (" (no raw data yet: the scorecard is empty)" if result.no_data else "")
         )
