@@ -484,6 +484,7 @@ def run_build_and_publish(
     verbose: bool = False,
     dbt_log: Path | None = None,
     say: Callable[[str], None] = _say,
+    unit_tests: bool = True,
 ) -> None:
     from dagster import AssetCheckSeverity
 
@@ -492,6 +493,7 @@ def run_build_and_publish(
         DBT_ASSETS_NAME,
         DBT_LOG_ECHO_TAG,
         DBT_LOG_FILE_TAG,
+        DBT_UNIT_TESTS_TAG,
         describe_failures,
     )
 
@@ -502,6 +504,8 @@ def run_build_and_publish(
         if verbose:
             tags[DBT_LOG_ECHO_TAG] = "true"
         summary.dbt_log = dbt_log
+    if not unit_tests:
+        tags[DBT_UNIT_TESTS_TAG] = "skip"
     job = defs.resolve_job_def(BUILD_JOB).with_hooks(_stage_hooks(summary.timings, say))
     result = job.execute_in_process(
         run_config=_run_config(verbose),
@@ -611,10 +615,12 @@ def run_job(
     defs: Any,
     instance: Any,
     verbose: bool,
+    last: Any = None,
 ) -> None:
     """Run ``build_and_publish_job``; record the build when it published and nothing
     failed (``orchestration.build_state``), so that the next build with nothing new can
-    skip it. The record is removed first: a build that fails or dies leaves none."""
+    skip it. The record is removed first: a build that fails or dies leaves none. With the
+    code (``inputs``) of the ``last`` good build, dbt's unit tests are left out."""
     from orchestration.build_state import (
         LastBuild,
         forget_last_build,
@@ -624,7 +630,14 @@ def run_job(
 
     data_dir = Path(settings.data_dir)
     forget_last_build(data_dir)
-    run_build_and_publish(defs, instance, summary, verbose, dbt_log=dbt_log_path(data_dir))
+    run_build_and_publish(
+        defs,
+        instance,
+        summary,
+        verbose,
+        dbt_log=dbt_log_path(data_dir),
+        unit_tests=last is None or last.inputs != inputs,
+    )
     docs_ok = summary.docs is not None and not summary.docs.startswith("not generated")
     if summary.ok and docs_ok:
         write_last_build(
@@ -702,7 +715,7 @@ def main(argv: list[str] | None = None) -> int:
             if last is not None and not summary.count("loaded"):
                 _say(f"build: {changed} since the last good build: building")
             # the definitions (the dbt manifest's 600-odd assets) only when the job runs
-            run_job(settings, summary, inputs, load_defs(), instance, args.verbose)
+            run_job(settings, summary, inputs, load_defs(), instance, args.verbose, last)
     summary.elapsed = time.monotonic() - started
     print(summary.render(), flush=True)
     return 0 if summary.ok else 1

@@ -290,9 +290,10 @@
         ),
         {%- set quoted = [] -%}
         {%- for c in columns %}{% do quoted.append('"' ~ c ~ '"') %}{% endfor -%}
-        {#- zeros go before the second grouping: at national scale nearly every (group, measure)
-            is one, and the unpivot is groups x measures rows -#}
-        {%- do parts.append('select * from (select * from counted unpivot include nulls (n for measure_part in (' ~ (quoted | join(', ')) ~ '))) where n <> 0 or n is null') %}
+        {#- zero numerators go before the second grouping: at national scale nearly every
+            (group, measure) is one, and the unpivot is groups x measures rows (a denominator
+            part stays: 0 and no denominator differ) -#}
+        {%- do parts.append('select * from (select * from counted unpivot include nulls (n for measure_part in (' ~ (quoted | join(', ')) ~ "))) where n <> 0 or n is null or measure_part like '%|d'") %}
         {%- endif %}
         {%- for m in per_person %}
         "people|{{ m.measure_code }}" as (

@@ -14,3 +14,14 @@ def test_target_is_passed_through():
 def test_empty_target_is_the_profiles_default():
     assert dbt_build_args("") == ["build"]
     assert dbt_build_args(None) == ["build"]
+
+
+def test_unit_tests_can_be_left_out():
+    assert dbt_build_args(unit_tests=False) == ["build", "--exclude-resource-type", "unit_test"]
+    assert dbt_build_args("ci", unit_tests=False) == [
+        "build",
+        "--target",
+        "ci",
+        "--exclude-resource-type",
+        "unit_test",
+    ]

@@ -50,6 +50,9 @@ DBT_ASSETS_NAME = "csp_dbt_models"
 DBT_LOG_FILE_TAG = "csp/dbt_log_file"
 #: Run tag: ``true`` = also stream dbt's log lines to the terminal (``csp build -v``).
 DBT_LOG_ECHO_TAG = "csp/dbt_log_echo"
+#: Run tag: ``skip`` = leave out dbt's unit tests (``csp build`` when the code is that of the
+#: last good build: their result depends on the code alone).
+DBT_UNIT_TESTS_TAG = "csp/dbt_unit_tests"
 #: At most this many failing nodes are described in a failure (the rest are counted).
 MAX_FAILURES_DESCRIBED = 10
 #: At most this many lines of each failing node's error message.
@@ -284,8 +287,11 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     def csp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         align_warehouse_path(context)
         ensure_raw_tables()
-        args = dbt_build_args(target=os.environ.get("CSP_DBT_TARGET") or None)
         tags = context.run.tags
+        unit_tests = tags.get(DBT_UNIT_TESTS_TAG, "").lower() != "skip"
+        args = dbt_build_args(
+            target=os.environ.get("CSP_DBT_TARGET") or None, unit_tests=unit_tests
+        )
         log_file = tags.get(DBT_LOG_FILE_TAG)
         echo = tags.get(DBT_LOG_ECHO_TAG, "").lower() == "true"
         if log_file:
@@ -297,7 +303,11 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
                 if terminal is not None:
                     print(line, file=terminal, flush=True)
 
-            report("dbt: build started" + (f" (its log: {log_file})" if log_file else ""))
+            report(
+                "dbt: build started"
+                + (f" (its log: {log_file})" if log_file else "")
+                + ("" if unit_tests else "; unit tests left out: the code is the last good build's")
+            )
             progress = DbtProgress(report)
             # One target folder per data folder: the next build reuses this one's parse.
             invocation = dbt.cli(args, context=context, target_path=dbt_target_path())
