@@ -214,7 +214,7 @@ def _load(
     path: Path,
     settings: Settings,
     key: bytes,
-    known: dict[tuple[str, int, int], tuple[int, str]] | None = None,
+    known: _LoadedFiles | None = None,
 ) -> LoadResult:
     result = LoadResult(source=contract.name, file_name=path.name, status="", file_hash="")
     now = _now()
@@ -239,7 +239,11 @@ def _load(
         report.drop(con)
 
 
-def _loaded_files(con, contract: Contract) -> dict[tuple[str, int, int], tuple[int, str]]:
+#: (file name, size, modification time) -> (batch, content hash) of a contract's loaded files
+_LoadedFiles = dict[tuple[str, int, int], tuple[int, str]]
+
+
+def _loaded_files(con, contract: Contract) -> _LoadedFiles:
     """(name, size, modification time) -> (batch, hash) of the contract's loaded batches:
     read once per call of `load_files`, not once per landing file."""
     rows = con.execute(
@@ -717,7 +721,7 @@ def _bulk_run(
     contract: Contract,
     files: list[Path],
     settings: Settings,
-    known: dict[tuple[str, int, int], tuple[int, str]],
+    known: _LoadedFiles,
 ) -> list[_BulkFile]:
     """The longest run from the first of `files` that may be read in one go: small plain CSVs
     with the first's header, none loaded before (by name, size and time, or by content)."""
