@@ -112,6 +112,8 @@ class BuildSummary:
     docs: str | None = None
     #: when the last good build finished, if this one had nothing to build (dbt not run)
     nothing_new: str | None = None
+    #: the sources whose new rows alone were built on (``orchestration.increment``), if so
+    increment_sources: list[str] | None = None
     elapsed: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -162,6 +164,12 @@ class BuildSummary:
                 f"dbt: {self.dbt_materialized} assets materialised, checks "
                 f"{self.checks_passed} passed, {len(self.checks_failed)} failed"
                 + (f", {len(self.checks_warned)} warned" if self.checks_warned else "")
+                + (
+                    "; only those downstream of the new rows of "
+                    + ", ".join(self.increment_sources)
+                    if self.increment_sources is not None
+                    else ""
+                )
             )
         lines += [
             f"  {line}" if line.startswith((" ", "...")) else f"  FAILED {line}"
@@ -485,6 +493,7 @@ def run_build_and_publish(
     dbt_log: Path | None = None,
     say: Callable[[str], None] = _say,
     unit_tests: bool = True,
+    asset_selection: list[Any] | None = None,
 ) -> None:
     from dagster import AssetCheckSeverity
 
@@ -512,6 +521,7 @@ def run_build_and_publish(
         instance=instance,
         tags=tags,
         raise_on_error=False,
+        asset_selection=asset_selection,
     )
     for event in result.get_asset_materialization_events():
         materialization = event.materialization
@@ -559,6 +569,21 @@ def run_build_and_publish(
             summary.build_failures.append(f"{BUILD_JOB} failed")
 
 
+@dataclass(frozen=True)
+class BuildInputs:
+    """What a build is built from besides the warehouse's rows (``orchestration.build_state``)."""
+
+    code: str
+    status_day: str
+    history_month: str
+
+    @property
+    def inputs(self) -> str:
+        from orchestration.build_state import inputs_hash
+
+        return inputs_hash(self.code, self.status_day)
+
+
 def _docs_files(data_dir: Path) -> list[Path]:
     from orchestration.defs.publish.docs import SITE_FILES, docs_dir
 
@@ -577,7 +602,9 @@ def _what_changed(summary: BuildSummary, last: Any, inputs: str, before: dict) -
     return last.changed(inputs, before)
 
 
-def _nothing_to_build(settings: Settings, summary: BuildSummary, last: Any, inputs: str) -> None:
+def _nothing_to_build(
+    settings: Settings, summary: BuildSummary, last: Any, built_from: BuildInputs
+) -> None:
     """Nothing new since the last good build: report what is published, run nothing.
     The ingest's log rows (files already loaded, files rejected) are this build's only
     writes to the warehouse: the record takes the warehouse as it is now."""
@@ -599,11 +626,14 @@ def _nothing_to_build(settings: Settings, summary: BuildSummary, last: Any, inpu
     write_last_build(
         data_dir,
         LastBuild(
-            inputs=inputs,
+            inputs=built_from.inputs,
             files=snapshot(settings, _docs_files(data_dir)),
             finished_at=last.finished_at,
             serving_rows=last.serving_rows,
             docs=last.docs,
+            code=built_from.code,
+            status_day=built_from.status_day,
+            history_month=built_from.history_month,
         ),
     )
 
@@ -611,43 +641,62 @@ def _nothing_to_build(settings: Settings, summary: BuildSummary, last: Any, inpu
 def run_job(
     settings: Settings,
     summary: BuildSummary,
-    inputs: str,
+    built_from: BuildInputs,
     defs: Any,
     instance: Any,
     verbose: bool,
     last: Any = None,
+    increment: Any = None,
 ) -> None:
     """Run ``build_and_publish_job``; record the build when it published and nothing
     failed (``orchestration.build_state``), so that the next build with nothing new can
     skip it. The record is removed first: a build that fails or dies leaves none. With the
-    code (``inputs``) of the ``last`` good build, dbt's unit tests are left out."""
+    code of the ``last`` good build, dbt's unit tests are left out; with an ``increment``
+    (``build_state.increment_of``), only the assets downstream of the sources that received
+    rows run (``orchestration.increment``)."""
     from orchestration.build_state import (
         LastBuild,
         forget_last_build,
         snapshot,
         write_last_build,
     )
+    from orchestration.increment import increment_assets
 
     data_dir = Path(settings.data_dir)
     forget_last_build(data_dir)
+    selection = None
+    if increment is not None:
+        sources = sorted({f.source for f in summary.files if f.status == "loaded"})
+        selection = increment_assets(defs, sources, increment.status_day_moved)
+        summary.increment_sources = sources
+        _say(
+            f"build: only what the new rows of {', '.join(sources)} change"
+            + (" and the status day" if increment.status_day_moved else "")
+            + f": {len(selection)} assets (the code, the history month, the warehouse and the "
+            "publish are the last good build's; `csp build --force` builds everything)"
+        )
     run_build_and_publish(
         defs,
         instance,
         summary,
         verbose,
         dbt_log=dbt_log_path(data_dir),
-        unit_tests=last is None or last.inputs != inputs,
+        unit_tests=last is None or last.code != built_from.code,
+        asset_selection=selection,
     )
     docs_ok = summary.docs is not None and not summary.docs.startswith("not generated")
     if summary.ok and docs_ok:
         write_last_build(
             data_dir,
             LastBuild(
-                inputs=inputs,
+                inputs=built_from.inputs,
                 files=snapshot(settings, _docs_files(data_dir)),
                 finished_at=datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
                 serving_rows=dict(summary.serving_rows),
                 docs=summary.docs.replace(" (unchanged, not regenerated)", ""),
+                code=built_from.code,
+                status_day=built_from.status_day,
+                history_month=built_from.history_month,
             ),
         )
 
@@ -696,12 +745,20 @@ def main(argv: list[str] | None = None) -> int:
         warnings.filterwarnings("ignore", category=dg.BetaWarning)
         warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
-    from orchestration.build_state import build_inputs, read_last_build, snapshot
+    from orchestration.build_state import (
+        build_code,
+        history_month,
+        increment_of,
+        read_last_build,
+        snapshot,
+        status_day,
+    )
     from orchestration.definitions import defs as load_defs
     from orchestration.defs.common import dbt_project_dir
 
     data_dir = Path(settings.data_dir)
-    inputs = build_inputs(settings, dbt_project_dir())
+    built_from = BuildInputs(build_code(settings, dbt_project_dir()), status_day(), history_month())
+    inputs = built_from.inputs
     last = None if args.force else read_last_build(data_dir)
     before = snapshot(settings, _docs_files(data_dir))
     with _instance(data_dir, args.persist) as instance:
@@ -710,12 +767,25 @@ def main(argv: list[str] | None = None) -> int:
         summary.timings["ingest"] = time.monotonic() - phase
         changed = _what_changed(summary, last, inputs, before)
         if changed is None and last is not None:
-            _nothing_to_build(settings, summary, last, inputs)
+            _nothing_to_build(settings, summary, last, built_from)
         else:
             if last is not None and not summary.count("loaded"):
                 _say(f"build: {changed} since the last good build: building")
+            increment = (
+                increment_of(
+                    last,
+                    built_from.code,
+                    built_from.status_day,
+                    built_from.history_month,
+                    before,
+                )
+                if summary.count("loaded") and not summary.ingest_failures
+                else None
+            )
             # the definitions (the dbt manifest's 600-odd assets) only when the job runs
-            run_job(settings, summary, inputs, load_defs(), instance, args.verbose, last)
+            run_job(
+                settings, summary, built_from, load_defs(), instance, args.verbose, last, increment
+            )
     summary.elapsed = time.monotonic() - started
     print(summary.render(), flush=True)
     return 0 if summary.ok else 1

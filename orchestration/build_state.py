@@ -8,6 +8,8 @@ records what it was built from and what it left:
   ``orchestration/``, ``uv.lock`` (the versions of dbt, DuckDB, Dagster), the status day
   (``$CSP_AS_OF``, else today: ``source_status`` and the build's month follow it), the dbt
   target, and the warehouse, serving and history paths;
+- ``code``, ``status_day``, ``history_month``: the same inputs apart, the code (everything
+  but the status day) and the day and month the build judged on;
 - ``files``: the warehouse and the serving file as they were when it ended (size,
   modification time, inode) and the publish history folder's files.
 
@@ -18,6 +20,11 @@ rejected ones change no raw row), dbt, the publish, Superset's refresh and the d
 reproduce what is published: the job is not run and the summary says so. ``csp build
 --force`` runs it anyway. The record is removed before any job runs, so a build that fails or
 dies leaves none and the next one builds.
+
+When files were loaded but nothing else changed (the same code and history month, the
+warehouse, serving file and history untouched since), what the new rows can change is known:
+``increment_of`` says so, and the build runs only the assets downstream of the sources that
+received them (``orchestration.increment``).
 """
 
 from __future__ import annotations
@@ -66,20 +73,24 @@ def status_day(env: dict[str, str] | None = None, today: date | None = None) -> 
     return (env.get("CSP_AS_OF") or "").strip() or (today or date.today()).isoformat()
 
 
-def build_inputs(
+def history_month(env: dict[str, str] | None = None, today: date | None = None) -> str:
+    """The last month of the warehouse's history, ``YYYY-MM``: that of today or of the status
+    day, whichever is later (dbt's ``history_end()``)."""
+    return max(status_day(env, today), (today or date.today()).isoformat())[:7]
+
+
+def build_code(
     settings: Settings,
     project_dir: Path,
     repo_root: Path = REPO_ROOT,
     env: dict[str, str] | None = None,
-    today: date | None = None,
 ) -> str:
-    """The hash of a build's inputs other than the warehouse's rows (see the module)."""
+    """The hash of a build's inputs other than the warehouse's rows and the status day."""
     from orchestration.defs.common import dbt_source_paths as _source_paths
 
     env = os.environ if env is None else env
     digest = hashlib.sha256()
     facts = {
-        "status_day": status_day(env, today),
         "dbt_target": env.get("CSP_DBT_TARGET") or "",
         "warehouse": str(Path(settings.warehouse_path).resolve()),
         "serving": str(Path(settings.serving_path).resolve()),
@@ -98,6 +109,22 @@ def build_inputs(
         digest.update(f"{path.resolve()}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def build_inputs(
+    settings: Settings,
+    project_dir: Path,
+    repo_root: Path = REPO_ROOT,
+    env: dict[str, str] | None = None,
+    today: date | None = None,
+) -> str:
+    """The hash of a build's inputs other than the warehouse's rows (see the module)."""
+    return inputs_hash(build_code(settings, project_dir, repo_root, env), status_day(env, today))
+
+
+def inputs_hash(code: str, day: str) -> str:
+    """``build_inputs`` from its parts: ``build_code`` and the status day."""
+    return hashlib.sha256(f"{code}\0{day}".encode()).hexdigest()
 
 
 def snapshot(settings: Settings, docs_files: list[Path]) -> dict[str, Any]:
@@ -120,11 +147,20 @@ class LastBuild:
     finished_at: str
     serving_rows: dict[str, int]
     docs: str | None
+    #: ``build_code``, ``status_day`` and ``history_month`` of that build (None: a record
+    #: from before they were kept)
+    code: str | None = None
+    status_day: str | None = None
+    history_month: str | None = None
 
     def changed(self, inputs: str, files: dict[str, Any]) -> str | None:
         """What changed since this build, for people; None when nothing did."""
         if inputs != self.inputs:
             return "the dbt project, the code, the status day or the configuration changed"
+        return self.files_changed(files)
+
+    def files_changed(self, files: dict[str, Any]) -> str | None:
+        """What was written since this build besides by this one (``snapshot``), for people."""
         for key, what in (
             ("warehouse", "the warehouse was written since"),
             ("warehouse_wal", "the warehouse was written since"),
@@ -138,6 +174,29 @@ class LastBuild:
         return None
 
 
+@dataclass(frozen=True)
+class Increment:
+    """What a build may leave as it is: all but what its new files change."""
+
+    #: the status day is another of the same history month: the models that read it
+    #: (dbt tag ``status_day``) are rebuilt too
+    status_day_moved: bool
+
+
+def increment_of(
+    last: LastBuild | None, code: str, day: str, month: str, files: dict[str, Any]
+) -> Increment | None:
+    """An ``Increment`` when everything but the rows this build loads is what ``last`` built
+    from and left (the same code and history month; the warehouse, the serving file and the
+    history as it left them, ``files`` being their ``snapshot`` before this build's ingest);
+    else None: the whole project is built."""
+    if last is None or last.code is None or last.code != code:
+        return None
+    if last.history_month != month or last.files_changed(files) is not None:
+        return None
+    return Increment(status_day_moved=last.status_day != day)
+
+
 def read_last_build(data_dir: Path) -> LastBuild | None:
     try:
         raw = json.loads(state_path(data_dir).read_text())
@@ -147,6 +206,9 @@ def read_last_build(data_dir: Path) -> LastBuild | None:
             finished_at=raw["finished_at"],
             serving_rows={str(k): int(v) for k, v in raw["serving_rows"].items()},
             docs=raw.get("docs"),
+            code=raw.get("code"),
+            status_day=raw.get("status_day"),
+            history_month=raw.get("history_month"),
         )
     except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -163,6 +225,9 @@ def write_last_build(data_dir: Path, last: LastBuild) -> None:
                 "finished_at": last.finished_at,
                 "serving_rows": last.serving_rows,
                 "docs": last.docs,
+                "code": last.code,
+                "status_day": last.status_day,
+                "history_month": last.history_month,
             },
             indent=2,
         )
