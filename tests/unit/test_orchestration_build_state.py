@@ -8,9 +8,14 @@ import duckdb
 
 from ingest.config import Settings
 from orchestration.build_state import (
+    Increment,
     LastBuild,
+    build_code,
     build_inputs,
     forget_last_build,
+    history_month,
+    increment_of,
+    inputs_hash,
     read_last_build,
     snapshot,
     status_day,
@@ -98,3 +103,38 @@ def test_record_round_trip_and_forget(tmp_path):
     assert read_last_build(tmp_path) is None
     (tmp_path / ".last-build.json").write_text("{not json")
     assert read_last_build(tmp_path) is None
+
+
+def test_an_increment_needs_the_code_month_and_files_of_the_last_build(tmp_path):
+    """Only new rows changed since the last good build (the same code and history month,
+    nothing else written): the build may run what they change only."""
+    settings, project, repo = _setup(tmp_path)
+    docs = [tmp_path / "index.html"]
+    docs[0].write_text("site")
+    code = build_code(settings, project, repo, env={})
+    day = date(2026, 11, 26)
+    assert build_inputs(settings, project, repo, env={}, today=day) == inputs_hash(
+        code, "2026-11-26"
+    )
+    files = snapshot(settings, docs)
+    last = LastBuild(
+        "i", files, "t", {}, "d", code=code, status_day="2026-11-26", history_month="2026-11"
+    )
+    assert increment_of(last, code, "2026-11-26", "2026-11", files) == Increment(False)
+    assert increment_of(last, code, "2026-11-27", "2026-11", files) == Increment(True)
+    assert increment_of(last, code, "2026-12-01", "2026-12", files) is None
+    assert increment_of(last, "other code", "2026-11-26", "2026-11", files) is None
+    assert increment_of(None, code, "2026-11-26", "2026-11", files) is None
+    older = LastBuild("i", files, "t", {}, "d")  # a record from before code was kept
+    assert increment_of(older, code, "2026-11-26", "2026-11", files) is None
+
+    con = duckdb.connect(str(settings.warehouse_path))  # a csp load, a hand edit
+    con.execute("CREATE TABLE t AS SELECT 1 AS a")
+    con.close()
+    assert increment_of(last, code, "2026-11-26", "2026-11", snapshot(settings, docs)) is None
+
+    # the history ends at the month of today or of the status day, whichever is later
+    today = date(2026, 11, 28)
+    assert history_month({}, today) == "2026-11"
+    assert history_month({"CSP_AS_OF": "2026-10-05"}, today) == "2026-11"
+    assert history_month({"CSP_AS_OF": "2027-01-02"}, today) == "2027-01"

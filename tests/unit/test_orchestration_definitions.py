@@ -235,3 +235,80 @@ def test_landing_sensor_evaluates(repo, csp_env):
     assert [r.partition_key for r in result.run_requests] == ["2019-01-01"]
     assert result.run_requests[0].job_name == "ingest_job"
     assert result.cursor
+
+
+@pytest.fixture(scope="module")
+def definitions():
+    from orchestration.definitions import defs
+
+    return defs()
+
+
+def test_an_increment_runs_what_the_new_rows_change(definitions):
+    """csp build with new files only (orchestration/increment.py): the assets downstream of
+    the sources that received rows, of the publish history and, on another status day, of
+    the models that read it; all of them assets of the build job."""
+    from orchestration.increment import increment_assets
+
+    job_keys = definitions.resolve_job_def("build_and_publish_job").asset_layer
+    job_keys = job_keys.executable_asset_keys
+    crime = set(increment_assets(definitions, ["police_street"], False))
+    assert crime <= job_keys
+    names = {key.to_user_string() for key in crime}
+    assert {"stg_police_uk__street_crimes", "int_crime__events", "scorecard"} <= names
+    assert {"serving", "superset_dashboards", "dbt_docs", "restatements"} <= names
+    assert not {"stg_council__asb_reports", "fct_asb_report", "raw/police_street"} & names
+    assert "partner_returns_due" not in names  # reads the status day, not police_street
+
+    moved = {k.to_user_string() for k in increment_assets(definitions, ["police_street"], True)}
+    assert moved - names == {"partner_returns_due"}
+
+    # no source: what the last publish's history changes (restatements, the scorecard)
+    history = {k.to_user_string() for k in increment_assets(definitions, [], False)}
+    assert {"stg_publish__history", "restatements", "scorecard", "serving"} <= history
+    assert "int_crime__events" not in history
+
+    council = {k.to_user_string() for k in increment_assets(definitions, ["asb_council"], False)}
+    assert {"stg_council__asb_reports", "fct_asb_report", "scorecard"} <= council
+    assert "int_crime__events" not in council
+
+
+def test_models_that_read_the_status_day_are_tagged(repo):
+    """A model reading the status day ($CSP_AS_OF, else today) carries the dbt tag
+    status_day, so that a build on another day of the month rebuilds it."""
+    import json
+
+    from orchestration.defs.dbt.project import get_dbt_project
+    from orchestration.increment import STATUS_DAY_TAG
+
+    manifest = json.loads(get_dbt_project().manifest_path.read_text())
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    reading = {
+        n["name"]
+        for n in models
+        if "status_as_of(" in n["raw_code"] or "current_date" in n["raw_code"].lower()
+    }
+    tagged = {n["name"] for n in models if STATUS_DAY_TAG in n["tags"]}
+    assert {"source_status", "partner_returns_due"} <= reading
+    assert reading <= tagged
+
+
+def test_dbt_resource_starts_no_second_dbt(monkeypatch):
+    """dagster-dbt's `dbt --version` subprocess and in-process adapter are left out
+    (CspDbtCliResource): a dbt call runs one dbt process, and reports the installed dbt."""
+    from importlib import metadata
+
+    import dagster_dbt.core.resource as dagster_dbt_resource
+
+    from orchestration.defs.dbt.assets import dbt_resource
+    from orchestration.defs.dbt.project import get_dbt_project
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"dbt run for its version: {args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
+    resource = dbt_resource(get_dbt_project())
+    invocation = resource.cli(["--version"])
+    invocation.wait()
+    assert invocation.adapter is None
+    assert str(resource._cli_version) == metadata.version("dbt-core")
