@@ -1,3 +1,11 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_months',
+    on_schema_change='fail',
+    post_hook="{{ record_incremental_state() }}",
+) }}
+-- Incremental by month (macros/incremental_months.sql): a month's rows are the month's events
+-- (a month entering or leaving the history is recomputed).
 -- Events the warehouse loaded but cannot place in full, counted (never dropped silently): one
 -- row per source, force, CSP, month and reason. A crime or ASB row with no LSOA, or with an
 -- LSOA seeds/areas.csv does not know (a 2021 LSOA, a Welsh LSOA of an English force), counts
@@ -28,7 +36,8 @@ crime as (
         arg_max(source_file, loaded_at) as last_file,
         max(loaded_at) as last_loaded_at
     from {{ ref('int_crime__events') }}
-    where csp_code is null or not {{ in_history('period_month') }}
+    where (csp_code is null or not {{ in_history('period_month') }})
+      and {{ incremental_months_where('period_month') }}
     group by all
 
 ),
@@ -54,6 +63,7 @@ csp_sent as (
     left join (select distinct csp_code, force_code from {{ ref('areas') }}) as areas
         on areas.csp_code = events.csp_code
     where not {{ in_history('period_month') }}
+      and {{ incremental_months_where('events.period_month') }}
     group by all
     {{ 'union all' if not loop.last }}
     {% endfor %}
