@@ -174,29 +174,37 @@ def test_incremental_run_recomputes_changed_months_only_and_equals_a_full_refres
     )
     # the data tests of an incremental model check the months its last run recomputed: a
     # duplicate key put into October (not recomputed) is seen only when every month is tested
+    # (and so does the singular test of the LSOA mart against the scorecard: an LSOA count
+    # of October one too many)
     con.execute(
         "INSERT INTO main_intermediate.int_crime__events SELECT * FROM "
         "main_intermediate.int_crime__events WHERE period_month = DATE '2018-10-01' LIMIT 1"
     )
+    october = "measure_code = 'all_crime' AND period_month = DATE '2018-10-01'"
+    lsoa_row = f"lsoa_code = ? AND {october}"
+    (lsoa,) = con.execute(
+        f"SELECT min(lsoa_code) FROM main_marts.crime_by_lsoa_month WHERE {october}"
+    ).fetchone()
+    con.execute(
+        f'UPDATE main_marts.crime_by_lsoa_month SET "count" = "count" + 1 WHERE {lsoa_row}', [lsoa]
+    )
     con.close()
-    scoped = run_dbt(project, tmp_path, "test", "--select", "int_crime__events")
-    every = run_dbt(
-        project,
-        tmp_path,
-        "test",
-        "--select",
-        "int_crime__events",
-        "--vars",
-        "{csp_test_every_month: true}",
-    )
+    tested = ("--select", "int_crime__events assert_crime_by_lsoa_month_sums_to_scorecard")
+    scoped = run_dbt(project, tmp_path, "test", *tested)
+    every = run_dbt(project, tmp_path, "test", *tested, "--vars", "{csp_test_every_month: true}")
     assert scoped.returncode == 0, scoped.stdout[-3000:]
-    assert every.returncode == 1 and "FAIL 1 unique_int_crime__events_event_key" in every.stdout, (
-        every.stdout[-3000:]
-    )
+    assert every.returncode == 1, every.stdout[-3000:]
+    assert "FAIL 1 unique_int_crime__events_event_key" in every.stdout, every.stdout[-3000:]
+    assert "FAIL 1 assert_crime_by_lsoa_month_sums_to_scorecard" in every.stdout, every.stdout[
+        -3000:
+    ]
     con = duckdb.connect(str(db))
     con.execute(
         "DELETE FROM main_intermediate.int_crime__events WHERE rowid = "
         "(SELECT max(rowid) FROM main_intermediate.int_crime__events)"
+    )
+    con.execute(
+        f'UPDATE main_marts.crime_by_lsoa_month SET "count" = "count" - 1 WHERE {lsoa_row}', [lsoa]
     )
     con.close()
     months = sorted(after)

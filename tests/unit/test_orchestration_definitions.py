@@ -293,7 +293,7 @@ def test_models_that_read_the_status_day_are_tagged(repo):
     assert reading <= tagged
 
 
-def test_dbt_resource_starts_no_second_dbt(monkeypatch):
+def test_dbt_resource_starts_no_second_dbt(monkeypatch, tmp_path):
     """dagster-dbt's `dbt --version` subprocess and in-process adapter are left out
     (CspDbtCliResource): a dbt call runs one dbt process, and reports the installed dbt."""
     from importlib import metadata
@@ -308,7 +308,7 @@ def test_dbt_resource_starts_no_second_dbt(monkeypatch):
 
     monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
     resource = dbt_resource(get_dbt_project())
-    invocation = resource.cli(["--version"])
+    invocation = resource.cli(["--version"], target_path=tmp_path)
     invocation.wait()
     assert invocation.adapter is None
     assert str(resource._cli_version) == metadata.version("dbt-core")

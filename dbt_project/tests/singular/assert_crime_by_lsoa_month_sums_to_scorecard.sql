@@ -5,13 +5,16 @@
 -- has rows only where something was counted); a CSP month with counts in one model and not
 -- in the other fails too. Returns the mismatches.
 -- An asset check of crime_by_lsoa_month in Dagster (meta dagster.ref), so a failure stops
--- the publish.
+-- the publish. Checks the months the LSOA mart's last run recomputed, as its generic tests
+-- do (macros/incremental_months.sql): every month after a full build or a code change.
+{%- set months = incremental_months_tested(ref('crime_by_lsoa_month')) or 'true' %}
 with
 
 lsoa_sums as (
 
     select csp_code, period_month, measure_code, sum("count") as lsoa_total
     from {{ ref('crime_by_lsoa_month') }}
+    where {{ months }}
     group by all
 
 ),
@@ -22,6 +25,7 @@ scorecard_csp as (
     from {{ ref('scorecard') }}
     where area_type = 'csp'
       and "count" > 0
+      and {{ months }}
       -- the crime measures (the scorecard holds other domains too)
       and measure_code in (
           {%- for m in measures_counted_from(['police_crime', 'police_street']) %}
