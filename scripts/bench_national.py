@@ -14,8 +14,9 @@ nothing (a benchmark, not a test).
    (d) Superset on the national serving file (superset/serve.py, as `make up` and the
    Superset tests start it, outside demo mode with throwaway secrets): for every chart of
    every dashboard, POSTs to /api/v1/chart/data with the chart's saved query context (as
-   admin; no result cache unless --superset-env SUPERSET_CACHE_SECONDS=N): the first call
-   (cold), then --calls more, their p50 and p95 and the server's CPU time per call (its
+   admin; with the product's result cache, --superset-env SUPERSET_CACHE_SECONDS=0 for
+   none): the first call (cold: nothing cached), then --calls more, their p50 and p95 and
+   the server's CPU time per call (its
    process tree's user + system time: what the load of other jobs does not change); then
    the serving file is replaced as a publish replaces it and every chart's first call after
    that is timed.
@@ -256,7 +257,7 @@ def bench_superset(
         print(
             f"superset: ready in {time.monotonic() - started:.0f} s on {url} "
             f"({env['SUPERSET_WORKERS']} workers; data cache "
-            f"{env.get('SUPERSET_CACHE_SECONDS') or 'off'}; "
+            f"{'off' if env.get('SUPERSET_CACHE_SECONDS') == '0' else 'on'}; "
             f"settings {settings or 'default'})",
             flush=True,
         )
