@@ -44,6 +44,10 @@ INCREMENTAL = {
         "concat_ws('|', measure_code, source, force_code, csp_code, lsoa_code)",
     ),
     "main_marts.crime_by_lsoa_month": ("lsoa_name", "concat_ws('|', lsoa_code, measure_code)"),
+    "main_intermediate.int_crime__area_counts": (
+        "denominator_count",  # as in int_crime__measure_counts
+        "concat_ws('|', measure_code, source, area_type, area_code)",
+    ),
     # `events` and `files` are counts for people: no model reads them
     "main_intermediate.int_crime__source_coverage": (
         "events",

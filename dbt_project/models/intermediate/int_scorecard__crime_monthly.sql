@@ -50,17 +50,9 @@ area_months as (
 
 counts as (
 
-    select measure_code, source, 'force' as area_type, force_code as area_code, period_month,
-        sum(event_count) as n, sum(denominator_count) as d
-    from {{ ref('int_crime__measure_counts') }}
-    where force_code is not null
-    group by all
-    union all
-    select measure_code, source, 'csp' as area_type, csp_code as area_code, period_month,
-        sum(event_count) as n, sum(denominator_count) as d
-    from {{ ref('int_crime__measure_counts') }}
-    where csp_code is not null
-    group by all
+    select measure_code, source, area_type, area_code, period_month,
+        event_count as n, denominator_count as d
+    from {{ ref('int_crime__area_counts') }}
 
 ),
 
