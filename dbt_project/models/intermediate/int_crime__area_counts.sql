@@ -19,30 +19,28 @@ counts as (
     from {{ ref('int_crime__measure_counts') }}
     where {{ incremental_months_where('period_month') }}
 
+),
+
+-- each row counts in its force and in its CSP (either may be unknown: NULL)
+in_areas as (
+
+    select counts.*, areas.area.area_type, areas.area.area_code
+    from counts
+    cross join unnest([
+        {'area_type': 'force', 'area_code': counts.force_code},
+        {'area_type': 'csp', 'area_code': counts.csp_code}
+    ]) as areas(area)
+
 )
 
 select
     measure_code,
     source,
-    'force' as area_type,
-    force_code as area_code,
+    area_type,
+    area_code,
     period_month,
     sum(event_count)::bigint as event_count,
     sum(denominator_count)::bigint as denominator_count
-from counts
-where force_code is not null
-group by all
-
-union all
-
-select
-    measure_code,
-    source,
-    'csp' as area_type,
-    csp_code as area_code,
-    period_month,
-    sum(event_count)::bigint as event_count,
-    sum(denominator_count)::bigint as denominator_count
-from counts
-where csp_code is not null
+from in_areas
+where area_code is not null
 group by all
