@@ -583,6 +583,21 @@ class BuildInputs:
 
         return inputs_hash(self.code, self.status_day)
 
+    def record(self, files: dict, finished_at: str, serving_rows: dict, docs: str | None) -> Any:
+        """The ``LastBuild`` of a build from these inputs."""
+        from orchestration.build_state import LastBuild
+
+        return LastBuild(
+            inputs=self.inputs,
+            files=files,
+            finished_at=finished_at,
+            serving_rows=serving_rows,
+            docs=docs,
+            code=self.code,
+            status_day=self.status_day,
+            history_month=self.history_month,
+        )
+
 
 def _docs_files(data_dir: Path) -> list[Path]:
     from orchestration.defs.publish.docs import SITE_FILES, docs_dir
@@ -608,7 +623,7 @@ def _nothing_to_build(
     """Nothing new since the last good build: report what is published, run nothing.
     The ingest's log rows (files already loaded, files rejected) are this build's only
     writes to the warehouse: the record takes the warehouse as it is now."""
-    from orchestration.build_state import LastBuild, snapshot, write_last_build
+    from orchestration.build_state import snapshot, write_last_build
     from orchestration.defs.publish.serving import (
         LOCK_TIMEOUT_SECONDS,
         _PublishLock,
@@ -625,15 +640,11 @@ def _nothing_to_build(
         summary.removed_leftovers = remove_leftovers(Path(settings.serving_path))
     write_last_build(
         data_dir,
-        LastBuild(
-            inputs=built_from.inputs,
-            files=snapshot(settings, _docs_files(data_dir)),
-            finished_at=last.finished_at,
-            serving_rows=last.serving_rows,
-            docs=last.docs,
-            code=built_from.code,
-            status_day=built_from.status_day,
-            history_month=built_from.history_month,
+        built_from.record(
+            snapshot(settings, _docs_files(data_dir)),
+            last.finished_at,
+            last.serving_rows,
+            last.docs,
         ),
     )
 
@@ -655,7 +666,6 @@ def run_job(
     (``build_state.increment_of``), only the assets downstream of the sources that received
     rows run (``orchestration.increment``)."""
     from orchestration.build_state import (
-        LastBuild,
         forget_last_build,
         snapshot,
         write_last_build,
@@ -688,15 +698,11 @@ def run_job(
     if summary.ok and docs_ok:
         write_last_build(
             data_dir,
-            LastBuild(
-                inputs=built_from.inputs,
-                files=snapshot(settings, _docs_files(data_dir)),
-                finished_at=datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
-                serving_rows=dict(summary.serving_rows),
-                docs=summary.docs.replace(" (unchanged, not regenerated)", ""),
-                code=built_from.code,
-                status_day=built_from.status_day,
-                history_month=built_from.history_month,
+            built_from.record(
+                snapshot(settings, _docs_files(data_dir)),
+                datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+                dict(summary.serving_rows),
+                summary.docs.replace(" (unchanged, not regenerated)", ""),
             ),
         )
 
