@@ -264,13 +264,22 @@ def test_an_increment_runs_what_the_new_rows_change(definitions):
     assert moved - names == {"partner_returns_due"}
 
     # no source: what the last publish's history changes (restatements, the scorecard)
-    history = {k.to_user_string() for k in increment_assets(definitions, [], False)}
+    history_keys = set(increment_assets(definitions, [], False))
+    history = {k.to_user_string() for k in history_keys}
     assert {"stg_publish__history", "restatements", "scorecard", "serving"} <= history
     assert "int_crime__events" not in history
 
     council = {k.to_user_string() for k in increment_assets(definitions, ["asb_council"], False)}
     assert {"stg_council__asb_reports", "fct_asb_report", "scorecard"} <= council
     assert "int_crime__events" not in council
+
+    # every contract's new rows reach a dbt model and the publish
+    from ingest.contracts import CONTRACTS
+
+    for source in CONTRACTS:
+        keys = set(increment_assets(definitions, [source], False))
+        assert keys <= job_keys and dg.AssetKey("serving") in keys, source
+        assert len(keys - history_keys) > 0, source
 
 
 def test_models_that_read_the_status_day_are_tagged(repo):
