@@ -256,7 +256,8 @@
     select {{ cols }} from {{ temp_relation }};
     {{ _incremental_state_ddl() }};
     delete from {{ incremental_state_relation() }} where model = '{{ model["unique_id"] }}';
-    insert into {{ incremental_state_relation() }} {{ _incremental_state_row(plan, full) }}
+    insert into {{ incremental_state_relation() }} {{ _incremental_state_row(plan, full) }};
+    {{ record_output_months(target_relation, column, months=none if full else plan['months']) }}
 {% endmacro %}
 
 
@@ -281,7 +282,8 @@
         where not exists (
             select 1 from {{ incremental_state_relation() }}
             where model = '{{ model["unique_id"] }}'
-        )
+        );
+        {{ record_output_months(this, config.get('incremental_month_column') or 'period_month', none) }}
         {%- endif -%}
     {%- endif -%}
 {% endmacro %}
@@ -311,8 +313,8 @@
 
 
 {% macro incremental_months_tested(relation) -%}
-    {#- The condition on a 'replace_months' model's rows that its last run recomputed
-        (empty for any other relation): its month is among the state's months_rebuilt, or
+    {#- The condition on a 'replace_months' or 'replace_from_month' model's rows that its last
+        run recomputed (empty for any other relation): its month is among the state's months_rebuilt, or
         that run rebuilt every month (months_rebuilt NULL). A view whose rows of a month are
         those of one such model's month (config meta `months_of`: the model's name, e.g.
         fct_crime over int_crime__events) is tested by that model's months. -#}
@@ -326,7 +328,7 @@
         and node.schema | lower == (relation.schema or '') | lower -%}
         {%- set months_of = (node.config.meta or {}).get('months_of') -%}
         {%- if node.config.materialized == 'incremental'
-            and node.config.get('incremental_strategy') == 'replace_months' -%}
+            and node.config.get('incremental_strategy') in ('replace_months', 'replace_from_month') -%}
             {%- set uid = node.unique_id -%}
             {%- set column = node.config.get('incremental_month_column') or 'period_month' -%}
         {%- elif months_of -%}
@@ -352,4 +354,41 @@
         {{ return((column ~ " in (" ~ months | join(', ') ~ ")") if months else 'false') }}
     {%- endfor -%}
     {{ return('') }}
+{%- endmacro %}
+
+
+{% macro output_months_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema,
+        identifier='_incremental_output_months', type='table')) }}
+{%- endmacro %}
+
+
+{% macro record_output_months(relation, column, months=none, from_month=none) -%}
+    {#- Keep the fingerprint of each month of an incremental model's rows (row count and sum
+        of row hashes, as the publish compares them) in main._incremental_output_months: for
+        `months` (a list of 'YYYY-MM-DD'), or the months from `from_month` on, or every month
+        when both are none: the months a run rewrote. The publish
+        (orchestration/defs/publish/serving.py) compares these with the fingerprints of what
+        it last published and rewrites the months that differ, without reading ten years of
+        rows on either side. Runs in the run's transaction. -#}
+    {%- set name = relation.schema ~ '.' ~ relation.identifier -%}
+    create table if not exists {{ output_months_relation() }} (
+        relation varchar, period_month date, n bigint, h hugeint
+    );
+    delete from {{ output_months_relation() }}
+    where relation = '{{ name }}' and {{ _months_condition('period_month', months, from_month) }};
+    insert into {{ output_months_relation() }}
+    select '{{ name }}', {{ column }}::date, count(*)::bigint, sum(hash(t))::hugeint
+    from {{ relation }} as t
+    where {{ _months_condition(column, months, from_month) }}
+    group by all
+{%- endmacro %}
+
+
+{% macro _months_condition(column, months, from_month) -%}
+    {%- if from_month is not none -%}{{ column }} >= date '{{ from_month }}'
+    {%- elif months is none -%}true
+    {%- elif months -%}{{ column }} in ({% for m in months %}date '{{ m }}'{{ ', ' if not loop.last }}{% endfor %})
+    {%- else -%}false
+    {%- endif -%}
 {%- endmacro %}

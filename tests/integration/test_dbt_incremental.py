@@ -6,8 +6,9 @@ builds incrementally. The incremental models must then hold exactly what a --ful
 build of the same raw data holds, and so must the scorecard; and the untouched month must
 not have been rewritten (a marker put on one of its rows before the incremental run is
 still there after it, while the months recomputed are exactly the restated and the new one).
-Then a seed edit (an LSOA moved to another CSP) must recompute every month, and again equal
-a --full-refresh build.
+The scorecard chain (macros/incremental_from_month.sql) recomputes from the restated month
+on. Then a seed edit (an LSOA moved to another CSP) must recompute every month, and again
+equal a --full-refresh build.
 """
 
 from __future__ import annotations
@@ -58,12 +59,18 @@ INCREMENTAL = {
         "concat_ws('|', source, reason, counted_in, force_code, csp_code)",
     ),
 }
+#: the models incremental from the earliest changed month (macros/incremental_from_month.sql)
+FROM_MONTH = [
+    "main_intermediate.int_scorecard__crime_monthly",
+    "main_intermediate.int_scorecard__monthly",
+    "main_intermediate.int_scorecard__values",
+    "main_marts.scorecard",
+]
 #: every model whose figures the restatement and the new month change (compared whole)
 COMPARED = [
     *INCREMENTAL,
     "main_marts.fct_crime",  # a view over int_crime__events
-    "main_intermediate.int_scorecard__crime_monthly",
-    "main_marts.scorecard",
+    *FROM_MONTH,
 ]
 MARKER = {
     "outcome": "'marker'",
@@ -130,6 +137,21 @@ def test_incremental_run_recomputes_changed_months_only_and_equals_a_full_refres
             [row_key],
         )
         marked[table] = (row_key, original)
+    (scorecard_key,) = con.execute(
+        "SELECT min(measure_code || '|' || area_code) FROM main_marts.scorecard "
+        "WHERE period_month = DATE '2018-10-01' AND area_type = 'csp'"
+    ).fetchone()
+    scorecard_row = (
+        "measure_code || '|' || area_code = ? AND area_type = 'csp' "
+        "AND period_month = DATE '2018-10-01'"
+    )
+    (scorecard_name,) = con.execute(
+        f"SELECT area_name FROM main_marts.scorecard WHERE {scorecard_row}", [scorecard_key]
+    ).fetchone()
+    con.execute(
+        f"UPDATE main_marts.scorecard SET area_name = 'marker' WHERE {scorecard_row}",
+        [scorecard_key],
+    )
     before = dict(
         con.execute(
             "SELECT period_month, count(*) FROM main_marts.fct_crime GROUP BY ALL"
@@ -155,6 +177,18 @@ def test_incremental_run_recomputes_changed_months_only_and_equals_a_full_refres
             "FROM main._incremental_state"
         ).fetchall()
     )
+    # the scorecard chain recomputes from the earliest month whose input rows changed: for
+    # the crime spine October, whose counts and coverage carry the markers (columns it does
+    # not read), so its October rows came out as before and the models after it recomputed
+    # from the restated month on, October left as it was
+    assert state["int_scorecard__crime_monthly"] == ["2018-10-01", "2018-11-01", "2018-12-01"]
+    for table in FROM_MONTH[1:]:
+        assert state[table.split(".")[1]] == ["2018-11-01", "2018-12-01"], (table, state)
+    assert con.execute(
+        "SELECT count(*) FROM main_marts.scorecard WHERE area_name = 'marker'"
+    ).fetchone() == (1,)
+    # nothing published yet: the publish history did not change, nothing to recompute
+    assert state["int_scorecard__published"] == []
     for table, (column, key) in INCREMENTAL.items():
         name = table.split(".")[1]
         # only the restated month and the new one were recomputed
@@ -171,6 +205,23 @@ def test_incremental_run_recomputes_changed_months_only_and_equals_a_full_refres
             f"UPDATE {table} SET {column} = ? WHERE {key} = ? AND period_month = DATE '2018-10-01'",
             [original, row_key],
         )
+    con.execute(
+        f"UPDATE main_marts.scorecard SET area_name = ? WHERE {scorecard_row}",
+        [scorecard_name, scorecard_key],
+    )
+    # the fingerprints by month the publish reads are those of the rows as they are now
+    # (the markers put back), for every month of each published incremental mart
+    for table in ("main_marts.crime_by_lsoa_month", "main_marts.scorecard"):
+        kept = con.execute(
+            "SELECT period_month, n, h FROM main._incremental_output_months "
+            "WHERE relation = ? ORDER BY 1",
+            [table],
+        ).fetchall()
+        now = con.execute(
+            f"SELECT period_month, count(*), sum(hash(t))::HUGEINT FROM {table} AS t "
+            "GROUP BY ALL ORDER BY 1"
+        ).fetchall()
+        assert kept == now and len(now) == 3, (table, kept, now)
     after = dict(
         con.execute(
             "SELECT period_month, count(*) FROM main_marts.fct_crime GROUP BY ALL"
@@ -239,7 +290,9 @@ def test_incremental_run_recomputes_changed_months_only_and_equals_a_full_refres
     con = duckdb.connect(str(db), read_only=True)
     rebuilt = con.execute(
         "SELECT count(*) FILTER (WHERE months_rebuilt IS NULL), count(*) "
-        "FROM main._incremental_state"
+        "FROM main._incremental_state WHERE split_part(model, '.', 3) IN "
+        "(SELECT unnest(?::VARCHAR[]))",
+        [[t.split(".")[1] for t in INCREMENTAL]],
     ).fetchone()
     now_in = con.execute(
         "SELECT DISTINCT csp_code FROM main_marts.crime_by_lsoa_month WHERE lsoa_code = ?",

@@ -627,3 +627,86 @@ def test_a_publish_rewrites_only_the_months_that_changed(tmp_path: Path):
     finally:
         con.close()
     assert logged == result.counts and logged["crime_by_lsoa_month"] == 200_004
+
+
+def _keep_fingerprints(warehouse: Path, table: str, month: str | None = None) -> None:
+    """Write the warehouse's kept fingerprints of main_marts.<table> for every month (or one
+    month) as dbt's incremental strategies do (macro record_output_months)."""
+    relation = f"main_marts.{table}"
+    only = f"period_month = DATE '{month}'" if month else "true"
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS main._incremental_output_months "
+            "(relation VARCHAR, period_month DATE, n BIGINT, h HUGEINT)"
+        )
+        con.execute(
+            f"DELETE FROM main._incremental_output_months WHERE relation = ? AND {only}",
+            [relation],
+        )
+        con.execute(
+            "INSERT INTO main._incremental_output_months SELECT ?, period_month, count(*), "
+            f"sum(hash(t))::HUGEINT FROM {relation} AS t WHERE {only} GROUP BY ALL",
+            [relation],
+        )
+    finally:
+        con.close()
+
+
+def _published_fingerprints(serving: Path, table: str) -> tuple[list, list]:
+    """The fingerprints the serving file keeps for `table`, and those of its rows now."""
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        kept = con.execute(
+            "SELECT period_month, n, h FROM main._publish_months WHERE table_name = ? ORDER BY 1",
+            [table],
+        ).fetchall()
+        now = con.execute(
+            f"SELECT period_month, count(*), sum(hash(t))::HUGEINT FROM main.{table} AS t "
+            "GROUP BY ALL ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return kept, now
+
+
+def test_a_publish_finds_the_changed_months_from_the_kept_fingerprints(tmp_path: Path):
+    """Where the warehouse keeps its fingerprints by month (dbt writes them as an incremental
+    model rewrites months) and the serving file those of what it published, the publish
+    compares the two instead of reading both tables: a month dbt rewrote (its fingerprint
+    rewritten with it) is republished, the others are not, and the serving file keeps the
+    new fingerprints. Fingerprints that do not account for every row (a row added behind
+    dbt's back) are not trusted: the rows are read, and the change is still found."""
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb", lsoa_rows=50_000)
+    _keep_fingerprints(warehouse, "crime_by_lsoa_month")
+    serving = tmp_path / "serving.duckdb"
+    publish_serving(warehouse, serving)  # copied whole, with its fingerprints
+    kept, now = _published_fingerprints(serving, "crime_by_lsoa_month")
+    assert kept == now and len(now) == 3
+
+    # dbt rewrites January 2019 (a restatement) and records its fingerprint
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "UPDATE main_marts.crime_by_lsoa_month SET count = count + 1 "
+        "WHERE period_month = DATE '2019-01-01' AND lsoa_code = 'E01000007'"
+    )
+    con.close()
+    _keep_fingerprints(warehouse, "crime_by_lsoa_month", "2019-01-01")
+    result = publish_serving(warehouse, serving)
+    assert result.months_rewritten["crime_by_lsoa_month"] == 1
+    _same_tables(warehouse, serving, ["crime_by_lsoa_month"])
+    kept, now = _published_fingerprints(serving, "crime_by_lsoa_month")
+    assert kept == now
+
+    # a row added without its fingerprint: the kept ones miss a row, the rows are read
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "INSERT INTO main_marts.crime_by_lsoa_month SELECT * FROM main_marts.crime_by_lsoa_month "
+        "WHERE period_month = DATE '2019-02-01' LIMIT 1"
+    )
+    con.close()
+    result = publish_serving(warehouse, serving)
+    assert result.months_rewritten["crime_by_lsoa_month"] == 1
+    _same_tables(warehouse, serving, ["crime_by_lsoa_month"])
+    kept, now = _published_fingerprints(serving, "crime_by_lsoa_month")
+    assert kept == now

@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_from_month',
+    incremental_inputs=['int_crime__force_months', 'int_crime__source_coverage', 'int_crime__area_counts'],
+    on_schema_change='fail',
+    post_hook="{{ record_incremental_from_state() }}",
+) }}
 -- depends_on: {{ ref('measures') }}
 -- Monthly counts of the crime measures: one row per measure × area (csp, force) × month of the
 -- force's spine (every month from the force's first to last month with data in any crime
@@ -5,6 +12,9 @@
 -- catalogue sources that has data then (police_crime where the force sent its record-level
 -- extract, else police_street where the measure allows it). count is NULL ("no data") when
 -- none of them has data, 0 when one has data but no event meets the measure's rule.
+-- Incremental from the earliest changed month (macros/incremental_from_month.sql): a month's
+-- rows read that month's spine and counts, and every month's coverage (a measure starts at
+-- its first month with data).
 with
 
 coverage as (
@@ -24,12 +34,9 @@ force_csps as (
 
 force_months as (
 
-    select
-        coverage_key as force_code,
-        unnest(generate_series(min(period_month), max(period_month), interval 1 month))::date
-            as period_month
-    from coverage
-    group by coverage_key
+    select force_code, period_month
+    from {{ ref('int_crime__force_months') }}
+    where {{ incremental_from_where('period_month') }}
 
 ),
 
@@ -53,6 +60,7 @@ counts as (
     select measure_code, source, area_type, area_code, period_month,
         event_count as n, denominator_count as d
     from {{ ref('int_crime__area_counts') }}
+    where {{ incremental_from_where('period_month') }}
 
 ),
 

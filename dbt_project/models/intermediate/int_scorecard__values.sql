@@ -1,3 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_from_month',
+    incremental_inputs=['int_scorecard__monthly', 'int_scorecard__published'],
+    on_schema_change='fail',
+    post_hook="{{ record_incremental_from_state() }}",
+) }}
+-- Incremental from the earliest changed month (macros/incremental_from_month.sql): a month's
+-- figures read its FY to date, last year's FY and the previous period, so a run recomputes
+-- the months from the earliest month whose counts (or publish history) changed, reading the
+-- counts from the start of the FY before it; a new month of data recomputes one month.
 -- The scorecard's figures before judgement: one row per measure × area × period (Fingertips'
 -- indicator export plus the CSP columns). Counts come from each domain's monthly model; every
 -- other figure is computed here with the macros of spec/measures.md, and the measure's name,
@@ -8,6 +19,7 @@ with
 monthly as (
 
     select * from {{ ref('int_scorecard__monthly') }}
+    where {{ incremental_from_where('period_month', fy_back=1) }}
 
 ),
 
@@ -26,6 +38,7 @@ areas as (
 published as (
 
     select * from {{ ref('int_scorecard__published') }}
+    where {{ incremental_from_where('period_month') }}
 
 ),
 
@@ -310,3 +323,4 @@ final as (
 )
 
 select * from final
+where {{ incremental_from_where('period_month') }}

@@ -7,7 +7,10 @@ warehouse (attached READ_ONLY) with their table and column comments, checks the 
 then ``os.replace``-s it over the serving file. The new file starts as a copy of the
 published one, and a table with a ``period_month`` column and the same columns as published
 gets only its changed months rewritten (compared month by month by row count and a sum of
-row hashes): one more month of a national history rewrites that month, not ten years.
+row hashes): one more month of a national history rewrites that month, not ten years. The
+fingerprints of an incremental model's months are kept by the warehouse as dbt writes them,
+and those of what was published in the serving file (``_publish_months``), so neither file's
+rows are read again to find the changed months.
 A reader holding the old file open keeps reading the old file; a failure at any step
 removes the temporary file and leaves the old serving file untouched.
 
@@ -49,6 +52,11 @@ REQUIRED_NONEMPTY = ("scorecard",)
 PERSON_COLUMN_SUFFIXES = ("_ref",)
 #: How long a publish waits for another process's publish to finish.
 LOCK_TIMEOUT_SECONDS = 600.0
+#: The warehouse's fingerprints of its incremental models' rows by month (dbt macro
+#: record_output_months) and the serving file's of what it published: compared, they give
+#: the months to rewrite without reading every row of both files.
+OUTPUT_MONTHS_TABLE = "_incremental_output_months"
+PUBLISHED_MONTHS_TABLE = "_publish_months"
 
 
 class PublishError(RuntimeError):
@@ -319,13 +327,20 @@ def _publish(
                             f"({held}): not publishing"
                         )
                     no_data = True  # no partner data yet: an honestly empty scorecard
-                months = _copy_changed_months(con, src, table) if table in reusable else None
+                months = (
+                    _copy_changed_months(con, src, table, schema, expected)
+                    if table in reusable
+                    else None
+                )
                 if months is not None:
                     rewritten[table] = months
                 else:
                     con.execute(
                         f"CREATE OR REPLACE TABLE main.{_quote_ident(table)} AS SELECT * FROM {src}"
                     )
+                    kept = _month_fingerprints(con, schema, table, expected)
+                    if kept:
+                        _keep_published_fingerprints(con, table, kept)
                 copied = con.execute(f"SELECT count(*) FROM main.{_quote_ident(table)}").fetchone()[
                     0
                 ]
@@ -380,7 +395,7 @@ def _start_from(serving_path: Path, tmp: Path) -> set[str]:
                     "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
                     "AND database_name = current_database() AND NOT temporary"
                 ).fetchall()
-                if name != "_publish_log"
+                if name not in ("_publish_log", PUBLISHED_MONTHS_TABLE)
             }
         finally:
             con.close()
@@ -390,12 +405,71 @@ def _start_from(serving_path: Path, tmp: Path) -> set[str]:
         return set()
 
 
-def _copy_changed_months(con: duckdb.DuckDBPyConnection, src: str, table: str) -> int | None:
+def _month_fingerprints(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, expected: int
+) -> str | None:
+    """The warehouse's kept fingerprints of ``<schema>.<table>`` by month (dbt's incremental
+    strategies write them for the months each run rewrites: ``record_output_months``), as
+    SQL; None when it keeps none for the table, or they do not account for every row."""
+    kept = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' "
+        "AND schema_name = 'main' AND table_name = ?",
+        [OUTPUT_MONTHS_TABLE],
+    ).fetchone()[0]
+    if not kept:
+        return None
+    relation = f"{schema}.{table}"
+    found = f"FROM wh.main.{OUTPUT_MONTHS_TABLE} WHERE relation = {_quote_literal(relation)}"
+    months, rows = con.execute(f"SELECT count(*), sum(n) {found}").fetchone()
+    if not months or rows != expected:
+        return None
+    return f"SELECT period_month, n, h {found}"
+
+
+def _published_fingerprints(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The fingerprints by month of ``main.<table>`` as last published (kept in the serving
+    file's ``_publish_months``), as SQL; None when none are kept or they do not account for
+    every row."""
+    kept = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ? AND NOT temporary",
+        [PUBLISHED_MONTHS_TABLE],
+    ).fetchone()[0]
+    if not kept:
+        return None
+    found = f"FROM main.{PUBLISHED_MONTHS_TABLE} WHERE table_name = {_quote_literal(table)}"
+    months, rows = con.execute(f"SELECT count(*), sum(n) {found}").fetchone()
+    if (
+        not months
+        or rows != con.execute(f"SELECT count(*) FROM main.{_quote_ident(table)}").fetchone()[0]
+    ):
+        return None
+    return f"SELECT period_month, n, h {found}"
+
+
+def _keep_published_fingerprints(con: duckdb.DuckDBPyConnection, table: str, source: str) -> None:
+    """Record ``source`` (SQL of period_month, n, h) as the fingerprints of ``table`` as now
+    published, for the next publish to compare with."""
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS main.{PUBLISHED_MONTHS_TABLE} "
+        "(table_name VARCHAR, period_month DATE, n BIGINT, h HUGEINT)"
+    )
+    con.execute(f"DELETE FROM main.{PUBLISHED_MONTHS_TABLE} WHERE table_name = ?", [table])
+    con.execute(
+        f"INSERT INTO main.{PUBLISHED_MONTHS_TABLE} "
+        f"SELECT {_quote_literal(table)}, period_month, n, h FROM ({source})"
+    )
+
+
+def _copy_changed_months(
+    con: duckdb.DuckDBPyConnection, src: str, table: str, schema: str, expected: int
+) -> int | None:
     """Bring ``main.<table>`` (as last published) up to ``src`` by replacing only the months
     whose rows differ (count or a sum of row hashes, per ``period_month``): one more month
-    of a national history rewrites that month, not the history. Returns the months
-    rewritten; None, with nothing done, when the table has no ``period_month`` or its
-    columns changed (the caller copies it whole)."""
+    of a national history rewrites that month, not the history. The fingerprints come from
+    what the warehouse and the last publish kept where they account for every row, else
+    from reading the rows. Returns the months rewritten; None, with nothing done, when the
+    table has no ``period_month`` or its columns changed (the caller copies it whole)."""
     target = f"main.{_quote_ident(table)}"
     columns = [tuple(r[:2]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
     if ("period_month", "DATE") not in columns:
@@ -404,9 +478,14 @@ def _copy_changed_months(con: duckdb.DuckDBPyConnection, src: str, table: str) -
         return None
     months = "SELECT period_month, count(*) AS n, sum(hash(t)) AS h FROM {} AS t GROUP BY ALL"
     con.execute(
+        "CREATE OR REPLACE TEMP TABLE _source_months AS "
+        + (_month_fingerprints(con, schema, table, expected) or months.format(src))
+    )
+    con.execute(
         "CREATE OR REPLACE TEMP TABLE _changed_months AS "
         f"SELECT coalesce(a.period_month, b.period_month) AS period_month "
-        f"FROM ({months.format(src)}) AS a FULL JOIN ({months.format(target)}) AS b "
+        f"FROM _source_months AS a "
+        f"FULL JOIN ({_published_fingerprints(con, table) or months.format(target)}) AS b "
         "ON a.period_month IS NOT DISTINCT FROM b.period_month "
         "WHERE a.n IS DISTINCT FROM b.n OR a.h IS DISTINCT FROM b.h"
     )
@@ -419,7 +498,9 @@ def _copy_changed_months(con: duckdb.DuckDBPyConnection, src: str, table: str) -
             changed = f"({changed} OR period_month IS NULL)"
         con.execute(f"DELETE FROM {target} WHERE {changed}")
         con.execute(f"INSERT INTO {target} SELECT * FROM {src} WHERE {changed}")
+    _keep_published_fingerprints(con, table, "SELECT * FROM _source_months")
     con.execute("DROP TABLE _changed_months")
+    con.execute("DROP TABLE _source_months")
     return int(n)
 
 

@@ -1,3 +1,16 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_from_month',
+    incremental_inputs=['int_scorecard__values'],
+    incremental_lookups=['int_scorecard__change_intervals'],
+    incremental_fingerprint=exact_interval_method(),
+    on_schema_change='fail',
+    post_hook="{{ record_incremental_from_state() }}",
+) }}
+-- Incremental from the earliest changed month (macros/incremental_from_month.sql): a
+-- period's judgement reads its own figures, the outturns of earlier FYs (every March row is
+-- read) and the targets register; the intervals are a lookup by pair whose rows never change
+-- under one method (exact_interval_method(), in the fingerprint).
 -- The long-format scorecard: the figures of int_scorecard__values (one row per measure ×
 -- area × period) with their judgement: the projected outturn of a count, the target of the
 -- register (int_targets__register) and its baseline, the RAG status and the sentence behind
@@ -5,13 +18,21 @@
 -- computation is a macro (macros/judgement.sql, macros/significance.sql, macros/measures.sql).
 with
 
-scored as (
+figures as (
 
     select
         *,
         {{ fy_start_year('period_month') }} as fy_start_year,
         {{ fy_month_number('period_month') }} as months_elapsed
     from {{ ref('int_scorecard__values') }}
+
+),
+
+-- the periods this run judges (all of them on a full build)
+scored as (
+
+    select * from figures
+    where {{ incremental_from_where('period_month') }}
 
 ),
 
@@ -38,7 +59,7 @@ outturns as (
         area_code,
         fy_start_year,
         case when is_count then ytd_count else value end as outturn
-    from scored
+    from figures
     where months_elapsed = 12
 
 ),
