@@ -3,13 +3,15 @@ nothing (a benchmark, not a test).
 
 1. Generates data.police.uk street-level files (scripts/national_data.py: every English
    force, --months ending at --end-month, real LSOAs) into a fresh landing folder, and the
-   month after --end-month for every force, held back.
+   --increments months after --end-month for every force, held back.
 2. (a) `csp build` (python -m orchestration.build: ingest, dbt build, publish) on a fresh
    data folder, CSP_DEMO=0 with a throwaway pseudonym key: wall time, the build's own phase
    timings, peak memory (the largest process, GNU time's maximum RSS, and the whole process
    tree's sampled RSS sum).
-   (b) The held month delivered into the landing folder, then `csp build` again: landing to
-   published, the same figures.
+   (b1, b2, ...) Each held month delivered into the landing folder in turn, then `csp build`
+   again: landing to published, the same figures. The first also recomputes the scorecard
+   chain whole (it reads the publish history, which the full build's publish filled with
+   every figure's first report); the second is a month like every later one.
    (c) The serving file's size (and the warehouse's).
    (d) Superset on the national serving file (superset/serve.py, as `make up` and the
    Superset tests start it, outside demo mode with throwaway secrets): for every chart of
@@ -414,6 +416,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-increment", action="store_true")
     parser.add_argument(
+        "--increments",
+        type=int,
+        default=2,
+        help="months added one build at a time after the full build (2: the first also takes "
+        "in the full build's publish history; the second is a month like any later one)",
+    )
+    parser.add_argument(
         "--overhead-files", type=int, default=60, help="tiny files for (f); 0 skips it"
     )
     args = parser.parse_args(argv)
@@ -431,11 +440,10 @@ def main(argv: list[str] | None = None) -> int:
     landing = data / "landing" / "police_street"
     held = root / "next-month"
     env = bench_env(data, free_port())
-    next_month = national_data.month_list(
-        f"{int(args.end_month[:4]) + (args.end_month[5:] == '12')}-"
-        f"{int(args.end_month[5:]) % 12 + 1:02d}",
-        1,
-    )[0]
+    # the months after the history, oldest first
+    n = max(args.increments, 1)
+    last = int(args.end_month[:4]) * 12 + int(args.end_month[5:7]) - 1 + n
+    next_months = national_data.month_list(f"{last // 12:04d}-{last % 12 + 1:02d}", n)
     if args.serving:
         data.mkdir(parents=True)
         shutil.copyfile(args.serving, data / "serving.duckdb")
@@ -469,17 +477,27 @@ def main(argv: list[str] | None = None) -> int:
             f"({rows / gen:,.0f} rows/s)",
             flush=True,
         )
-        extra = national_data.generate(held, 1, next_month, slugs, args.scale)
+        extra = {
+            month: national_data.generate(held / month, 1, month, slugs, args.scale)
+            for month in next_months
+        }
 
         first = run_build(env, root / "build-1.log")
         print_build("(a) full build", first)
-        if not args.skip_increment:
-            for p in extra:
+        for i, month in enumerate(next_months if not args.skip_increment else []):
+            for p in extra[month]:
                 shutil.copy(p, landing / p.name)
-            second = run_build(env, root / "build-2.log")
+            added = run_build(env, root / f"build-{i + 2}.log")
             print_build(
-                f"(b) one more month ({len(extra)} files, {next_month}), landing to published",
-                second,
+                f"(b{i + 1}) one more month ({len(extra[month])} files, {month}), landing to "
+                "published"
+                + (
+                    " (the first after the full build: the scorecard chain also takes in the "
+                    "full build's publish history, every figure's first report)"
+                    if i == 0
+                    else ""
+                ),
+                added,
             )
         serving = data / "serving.duckdb"
         warehouse = data / "warehouse.duckdb"
