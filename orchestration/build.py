@@ -37,7 +37,6 @@ import argparse
 import os
 import socket
 import sys
-import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -601,7 +600,7 @@ class BuildInputs:
 
 
 def _docs_files(data_dir: Path) -> list[Path]:
-    from orchestration.defs.common import SITE_FILES, docs_dir
+    from orchestration.defs.publish.docs import SITE_FILES, docs_dir
 
     return [docs_dir(data_dir) / name for name in SITE_FILES]
 
@@ -708,32 +707,6 @@ def run_job(
         )
 
 
-def load_in_background(load: Callable[[], Any]) -> Callable[[], Any]:
-    """Start ``load()`` in a thread; returns the function that waits for its result (or
-    raises its error). The definitions take seconds of Python (importing dagster-dbt and
-    dbt, building the dbt manifest's 600-odd assets) and ingest is mostly DuckDB's work,
-    which releases the GIL: on two cores the two overlap instead of adding up. A daemon
-    thread: a build with nothing to do exits without waiting for it."""
-    outcome: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            outcome["value"] = load()
-        except BaseException as exc:  # re-raised where the value is wanted
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=work, name="csp-load-definitions", daemon=True)
-    thread.start()
-
-    def result() -> Any:
-        thread.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["value"]
-
-    return result
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="csp build",
@@ -789,8 +762,6 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.definitions import defs as load_defs
     from orchestration.defs.common import dbt_project_dir
 
-    # loaded while ingest runs; only a build that runs the job waits for them
-    definitions = load_in_background(load_defs)
     data_dir = Path(settings.data_dir)
     built_from = BuildInputs(build_code(settings, dbt_project_dir()), status_day(), history_month())
     inputs = built_from.inputs
@@ -817,15 +788,9 @@ def main(argv: list[str] | None = None) -> int:
                 if summary.count("loaded") and not summary.ingest_failures
                 else None
             )
+            # the definitions (the dbt manifest's 600-odd assets) only when the job runs
             run_job(
-                settings,
-                summary,
-                built_from,
-                definitions(),
-                instance,
-                args.verbose,
-                last,
-                increment,
+                settings, summary, built_from, load_defs(), instance, args.verbose, last, increment
             )
     summary.elapsed = time.monotonic() - started
     print(summary.render(), flush=True)

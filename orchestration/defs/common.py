@@ -107,14 +107,3 @@ def month_to_partition_key(month: str) -> str:
 def partition_key_to_month(partition_key: str) -> str:
     """``"2024-03-01"`` -> ``"2024-03"``."""
     return partition_key[:7]
-
-
-#: The files of the dbt docs site (``orchestration/defs/publish/docs.py``); here, not there,
-#: so that ``csp build`` reads them without importing dagster-dbt (seconds) on its way to
-#: ingest.
-SITE_FILES = ("index.html", "manifest.json", "catalog.json")
-
-
-def docs_dir(data_dir: Path) -> Path:
-    """Where the docs site is written and served from."""
-    return Path(data_dir) / "dbt_docs"

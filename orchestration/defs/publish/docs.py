@@ -28,20 +28,20 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtProject
 
-from orchestration.defs.common import (
-    DOCS_ASSET,
-    PUBLISH_GROUP,
-    SITE_FILES,
-    WAREHOUSE_POOL,
-    docs_dir,
-)
+from orchestration.defs.common import DOCS_ASSET, PUBLISH_GROUP, WAREHOUSE_POOL
 
 #: The files of the docs site.
+SITE_FILES = ("index.html", "manifest.json", "catalog.json")
 #: The fingerprint of what the site in the folder was generated from (``docs_fingerprint``).
 FINGERPRINT_FILE = ".inputs.sha256"
 #: What the asset's ``result`` says.
 REGENERATED = "regenerated"
 UNCHANGED = "unchanged (the project and the warehouse's columns are as when it was generated)"
+
+
+def docs_dir(data_dir: Path) -> Path:
+    """Where the docs site is written and served from."""
+    return Path(data_dir) / "dbt_docs"
 
 
 #: The warehouse's relations and columns with their comments: what ``catalog.json`` holds
