@@ -14,7 +14,8 @@
       column's table), compares with the fingerprints kept from the model's last run, and
       recomputes the months from the earliest month that changed to the last;
     - every other model or seed the model reads is fingerprinted whole, with the model's
-      code: a change recomputes every month;
+      code and that of the project's macros it calls (macros_md5): a change recomputes every
+      month;
     - incremental_lookups: models read by key whose existing rows never change, only grow
       (int_scorecard__change_intervals: one row per pair (n, x), computed by a method that
       is in incremental_fingerprint instead); left out of the fingerprint;
@@ -26,8 +27,7 @@
     incremental_from_where(column). The strategy deletes the target's rows from that month on
     and inserts the new ones; what it saw is kept in main._incremental_input_months and
     main._incremental_state (months_rebuilt: the months of the new rows, which its generic
-    tests check, see get_where_subquery), in the same transaction. A change of a macro's
-    code is not in the fingerprint: `dbt build --full-refresh`. -#}
+    tests check, see get_where_subquery), in the same transaction. -#}
 
 
 {% macro incremental_input_months_relation() -%}
@@ -99,6 +99,7 @@
     {%- set query -%}
         select md5(concat_ws('|',
             '{{ local_md5(model["raw_code"] or "") }}',
+            '{{ macros_md5(graph.nodes.get(model["unique_id"]) or model) }}',
             '{{ config.get("incremental_fingerprint") or "" }}',
             {% for name, relation in parts['wholes'] -%}
             (select '{{ name }}:' || count(*) || ':' || coalesce(sum(hash(t)), 0) from {{ relation }} as t),

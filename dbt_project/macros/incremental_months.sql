@@ -14,7 +14,8 @@
     - the months that entered or left the history (macro in_history) since the last run:
       the history ends at the build's month, which moves with the clock and $CSP_AS_OF;
     - every month, when the model's fingerprint changed: the code of the model and of every
-      model upstream of it, the contents of every seed upstream of it (areas, forces,
+      model upstream of it (with the project's macros they call, macros_md5), the contents of
+      every seed upstream of it (areas, forces,
       offence classification, the measure catalogue, ...), var csp_first_month, and when an
       upstream incremental model last recomputed every month. So a seed edit or a changed
       model recomputes all of its months in place, and that propagates downstream.
@@ -23,9 +24,9 @@
     model's rows for them inserted (a month whose rows all vanished is deleted). What each
     model last saw is kept in `main._incremental_state` (one row per model: the batch it has
     seen up to, the history's end, the fingerprint, when it last recomputed every month, the
-    months of its last run), written in the same transaction as the model's rows. A change of
-    a macro's code is not in the fingerprint: rebuild with `dbt build --full-refresh`, which
-    always rebuilds every month from raw. -#}
+    months of its last run), written in the same transaction as the model's rows. Macros of
+    other packages (dbt's own) are not in the fingerprint: after upgrading dbt, rebuild with
+    `dbt build --full-refresh`, which always rebuilds every month from raw. -#}
 
 
 {% macro incremental_state_relation() -%}
@@ -76,6 +77,7 @@
                 {%- do seeds.append(node) -%}
             {%- elif node['resource_type'] in ('model', 'snapshot') -%}
                 {%- do code.append(u ~ ':' ~ local_md5(node['raw_code'] or '')) -%}
+                {%- do code.append(u ~ ':macros:' ~ macros_md5(node)) -%}
                 {%- if u != uid and node['config']['materialized'] == 'incremental' -%}
                     {%- do incrementals.append(u) -%}
                 {%- endif -%}
@@ -391,4 +393,36 @@
     {%- elif months -%}{{ column }} in ({% for m in months %}date '{{ m }}'{{ ', ' if not loop.last }}{% endfor %})
     {%- else -%}false
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro macros_md5(node) -%}
+    {#- The md5 of the code of every macro of this project that `node` (a model's graph node)
+        calls, directly or through other macros: a fix to a macro that computes a figure
+        (macros/measures.sql, ...) recomputes the incremental models that use it. -#}
+    {%- set found = [] -%}
+    {%- for uid in (node.get('depends_on') or {}).get('macros') or [] -%}
+        {%- do _project_macros(uid, found) -%}
+    {%- endfor -%}
+    {%- set namespace = context.get(project_name) or {} -%}
+    {%- set parts = [] -%}
+    {%- for uid in found | sort -%}
+        {%- do parts.append(uid ~ ':' ~ namespace[uid.split('.')[-1]].macro.macro_sql) -%}
+    {%- endfor -%}
+    {{ return(local_md5(parts | join('|'))) }}
+{%- endmacro %}
+
+
+{% macro _project_macros(unique_id, found) -%}
+    {%- set namespace = context.get(project_name) or {} -%}
+    {%- set name = unique_id.split('.')[-1] -%}
+    {%- if unique_id in found or not unique_id.startswith('macro.' ~ project_name ~ '.')
+        or name not in namespace -%}
+        {{ return(found) }}
+    {%- endif -%}
+    {%- do found.append(unique_id) -%}
+    {%- for uid in namespace[name].macro.depends_on.macros -%}
+        {%- do _project_macros(uid, found) -%}
+    {%- endfor -%}
+    {{ return(found) }}
 {%- endmacro %}

@@ -304,6 +304,30 @@ def test_incremental_run_recomputes_changed_months_only_and_equals_a_full_refres
     assert now_in == [(kent["csp_code"],)]  # its crimes now count in the other CSP
     _full_refresh_equals(project, tmp_path, "full_after_seed")
 
+    # a macro that computes figures changes (pct_change, the % change of the scorecard):
+    # every model calling it recomputes every month, the others only what changed
+    measures = project / "macros" / "measures.sql"
+    text = measures.read_text()
+    changed = text.replace(
+        "else (({{ current }})::double - ({{ baseline }})::double) "
+        "/ ({{ baseline }})::double * 100",
+        "else round((({{ current }})::double - ({{ baseline }})::double) "
+        "/ ({{ baseline }})::double * 100, 3)",
+    )
+    assert changed != text
+    measures.write_text(changed)
+    _build(project, tmp_path, "run")
+    con = duckdb.connect(str(db), read_only=True)
+    rebuilt = dict(
+        con.execute(
+            "SELECT split_part(model, '.', 3), months_rebuilt IS NULL FROM main._incremental_state"
+        ).fetchall()
+    )
+    con.close()
+    assert rebuilt["int_scorecard__values"] and rebuilt["scorecard"], rebuilt
+    assert not rebuilt["int_crime__events"] and not rebuilt["int_scorecard__monthly"], rebuilt
+    _full_refresh_equals(project, tmp_path, "full_after_macro")
+
 
 def _model_seconds(tmp: Path) -> str:
     """The incremental models' execution times of the last dbt run in `tmp`."""
