@@ -232,11 +232,7 @@
         or --full-refresh), record what it saw. An incremental run's strategy has recorded
         its own, in the same transaction (built_at = now()): left as it is. -#}
     {%- if execute -%}
-        {%- do run_query(_incremental_state_ddl()) -%}
-        {%- set done = run_query(
-            "select count(*) from " ~ incremental_state_relation() ~ " where model = '"
-            ~ model['unique_id'] ~ "' and built_at = now()::timestamp").rows[0][0] -%}
-        {%- if done -%}
+        {%- if recorded_by_strategy() -%}
         select 1  -- the strategy recorded this run
         {%- else -%}
         {{ _incremental_from_record(incremental_from_plan(), true) }}

@@ -268,11 +268,7 @@
         or --full-refresh), record what it has seen. An incremental run's strategy has recorded
         its own row already, in the same transaction (built_at = now()): left as it is. -#}
     {%- if execute -%}
-        {%- do run_query(_incremental_state_ddl()) -%}
-        {%- set done = run_query(
-            "select count(*) from " ~ incremental_state_relation() ~ " where model = '"
-            ~ model['unique_id'] ~ "' and built_at = now()::timestamp").rows[0][0] -%}
-        {%- if done -%}
+        {%- if recorded_by_strategy() -%}
         select 1  -- the strategy recorded this run
         {%- else -%}
         {%- set plan = incremental_plan() -%}
@@ -356,6 +352,18 @@
         {{ return((column ~ " in (" ~ months | join(', ') ~ ")") if months else 'false') }}
     {%- endfor -%}
     {{ return('') }}
+{%- endmacro %}
+
+
+{% macro recorded_by_strategy() -%}
+    {#- In an incremental model's post-hook: whether this run's strategy has recorded the
+        model's state row already (in the run's transaction: built_at = now()). Otherwise the
+        run built every month (the first run, --full-refresh) and the post-hook records. -#}
+    {%- do run_query(_incremental_state_ddl()) -%}
+    {%- set done = run_query(
+        "select count(*) from " ~ incremental_state_relation() ~ " where model = '"
+        ~ model['unique_id'] ~ "' and built_at = now()::timestamp").rows[0][0] -%}
+    {{ return(done > 0) }}
 {%- endmacro %}
 
 

@@ -405,46 +405,45 @@ def _start_from(serving_path: Path, tmp: Path) -> set[str]:
         return set()
 
 
+def _kept_fingerprints(
+    con: duckdb.DuckDBPyConnection, database: str, table: str, column: str, key: str, rows: int
+) -> str | None:
+    """SQL of the fingerprints by month kept in ``<database>.main.<table>`` for the rows
+    whose ``column`` is ``key``; None when none are kept, or they do not account for
+    ``rows`` rows (then the caller reads the rows themselves)."""
+    kept = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? "
+        "AND schema_name = 'main' AND table_name = ? AND NOT temporary",
+        [database, table],
+    ).fetchone()[0]
+    if not kept:
+        return None
+    found = (
+        f"FROM {_quote_ident(database)}.main.{_quote_ident(table)} "
+        f"WHERE {column} = {_quote_literal(key)}"
+    )
+    months, total = con.execute(f"SELECT count(*), sum(n) {found}").fetchone()
+    if not months or total != rows:
+        return None
+    return f"SELECT period_month, n, h {found}"
+
+
 def _month_fingerprints(
     con: duckdb.DuckDBPyConnection, schema: str, table: str, expected: int
 ) -> str | None:
-    """The warehouse's kept fingerprints of ``<schema>.<table>`` by month (dbt's incremental
-    strategies write them for the months each run rewrites: ``record_output_months``), as
-    SQL; None when it keeps none for the table, or they do not account for every row."""
-    kept = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' "
-        "AND schema_name = 'main' AND table_name = ?",
-        [OUTPUT_MONTHS_TABLE],
-    ).fetchone()[0]
-    if not kept:
-        return None
-    relation = f"{schema}.{table}"
-    found = f"FROM wh.main.{OUTPUT_MONTHS_TABLE} WHERE relation = {_quote_literal(relation)}"
-    months, rows = con.execute(f"SELECT count(*), sum(n) {found}").fetchone()
-    if not months or rows != expected:
-        return None
-    return f"SELECT period_month, n, h {found}"
+    """The warehouse's fingerprints of ``<schema>.<table>`` by month: dbt's incremental
+    strategies keep them for the months each run rewrites (``record_output_months``)."""
+    return _kept_fingerprints(
+        con, "wh", OUTPUT_MONTHS_TABLE, "relation", f"{schema}.{table}", expected
+    )
 
 
 def _published_fingerprints(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
-    """The fingerprints by month of ``main.<table>`` as last published (kept in the serving
-    file's ``_publish_months``), as SQL; None when none are kept or they do not account for
-    every row."""
-    kept = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = ? AND NOT temporary",
-        [PUBLISHED_MONTHS_TABLE],
-    ).fetchone()[0]
-    if not kept:
-        return None
-    found = f"FROM main.{PUBLISHED_MONTHS_TABLE} WHERE table_name = {_quote_literal(table)}"
-    months, rows = con.execute(f"SELECT count(*), sum(n) {found}").fetchone()
-    if (
-        not months
-        or rows != con.execute(f"SELECT count(*) FROM main.{_quote_ident(table)}").fetchone()[0]
-    ):
-        return None
-    return f"SELECT period_month, n, h {found}"
+    """The fingerprints by month of ``main.<table>`` as last published (the serving file's
+    ``_publish_months``)."""
+    database = con.execute("SELECT current_database()").fetchone()[0]
+    rows = con.execute(f"SELECT count(*) FROM main.{_quote_ident(table)}").fetchone()[0]
+    return _kept_fingerprints(con, database, PUBLISHED_MONTHS_TABLE, "table_name", table, rows)
 
 
 def _keep_published_fingerprints(con: duckdb.DuckDBPyConnection, table: str, source: str) -> None:
