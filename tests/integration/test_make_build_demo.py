@@ -99,7 +99,7 @@ def test_make_build_publishes_every_measure_for_both_demo_csps(tmp_path, repo_ro
     assert log.is_file() and log.is_relative_to(data / "logs"), log
     text = log.read_text()
     assert "Running with dbt=" in text and "Completed successfully" in text
-    assert re.search(r"\d+ of \d+ OK created sql table model main_marts\.scorecard", text)
+    assert re.search(r"\d+ of \d+ OK created sql incremental model main_marts\.scorecard", text)
     assert len(text.splitlines()) > 200  # what the terminal used to show
 
     con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
