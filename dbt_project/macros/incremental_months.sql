@@ -374,13 +374,16 @@
 
 
 {% macro record_output_months(relation, column, months=none, from_month=none) -%}
-    {#- Keep the fingerprint of each month of an incremental model's rows (row count and sum
+    {#- Keep the fingerprint of each month of an incremental mart's rows (row count and sum
         of row hashes, as the publish compares them) in main._incremental_output_months: for
         `months` (a list of 'YYYY-MM-DD'), or the months from `from_month` on, or every month
         when both are none: the months a run rewrote. The publish
         (orchestration/defs/publish/serving.py) compares these with the fingerprints of what
         it last published and rewrites the months that differ, without reading ten years of
         rows on either side. Runs in the run's transaction. -#}
+    {#- only the marts, which the publish copies: the intermediate models' (tens of millions
+        of events) would cost a full build seconds of hashing for nothing -#}
+    {%- if 'marts' not in model['fqn'] -%}{{ return('') }}{%- endif -%}
     {%- set name = relation.schema ~ '.' ~ relation.identifier -%}
     create table if not exists {{ output_months_relation() }} (
         relation varchar, period_month date, n bigint, h hugeint

@@ -210,7 +210,16 @@ def test_incremental_run_recomputes_changed_months_only_and_equals_a_full_refres
         [scorecard_name, scorecard_key],
     )
     # the fingerprints by month the publish reads are those of the rows as they are now
-    # (the markers put back), for every month of each published incremental mart
+    # (the markers put back), for every month of each published incremental mart; none are
+    # kept for the intermediate models (the publish does not read them)
+    kept_for = con.execute(
+        "SELECT list(DISTINCT relation ORDER BY relation) FROM main._incremental_output_months"
+    ).fetchone()[0]
+    assert kept_for == [
+        "main_marts.crime_by_lsoa_month",
+        "main_marts.scorecard",
+        "main_marts.unplaced_events",
+    ], kept_for
     for table in ("main_marts.crime_by_lsoa_month", "main_marts.scorecard"):
         kept = con.execute(
             "SELECT period_month, n, h FROM main._incremental_output_months "
