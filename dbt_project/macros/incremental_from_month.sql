@@ -202,8 +202,18 @@
     insert into {{ incremental_input_months_relation() }}
     select '{{ uid }}', input, period_month, n, h
     from ({{ _incremental_from_current(_incremental_from_parts()) }});
-    {{ record_output_months(this, column, months=[] if not full and plan['from'] is none else none,
-        from_month=none if full else plan['from']) }}
+    {%- set months, from_month = _rebuilt_months(plan, full) %}
+    {{ record_output_months(this, column, months, from_month) }}
+{%- endmacro %}
+
+
+{% macro _rebuilt_months(plan, full) -%}
+    {#- The months a run rewrites, as _months_condition's (months, from_month): every month
+        (`full`), the months from the plan's month on, or none. -#}
+    {%- if full -%}{{ return((none, none)) }}
+    {%- elif plan['from'] is none -%}{{ return(([], none)) }}
+    {%- else -%}{{ return((none, plan['from'])) }}
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -216,11 +226,8 @@
     {%- set column = config.get('incremental_month_column') or 'period_month' -%}
     {%- set cols = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     {%- set plan = incremental_from_plan() -%}
-    {% if plan['all'] -%}
-    delete from {{ target_relation }};
-    {%- elif plan['from'] is not none -%}
-    delete from {{ target_relation }} where {{ column }} >= date '{{ plan["from"] }}';
-    {%- endif %}
+    {%- set months, from_month = _rebuilt_months(plan, plan['all']) %}
+    delete from {{ target_relation }} where {{ _months_condition(column, months, from_month) }};
     insert into {{ target_relation }} ({{ cols }})
     select {{ cols }} from {{ temp_relation }};
     {{ _incremental_from_record(plan, plan['all'], temp_relation) }}

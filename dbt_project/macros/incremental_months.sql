@@ -200,8 +200,7 @@
         {%- set plan = incremental_plan() -%}
         {%- if plan['all'] -%}true
         {%- elif plan['months'] and format -%}{{ column }} in ({% for m in plan['months'] %}'{{ modules.datetime.datetime.strptime(m, '%Y-%m-%d').strftime(format) }}'{{ ', ' if not loop.last }}{% endfor %})
-        {%- elif plan['months'] -%}{{ column }} in ({% for m in plan['months'] %}date '{{ m }}'{{ ', ' if not loop.last }}{% endfor %})
-        {%- else -%}false
+        {%- else -%}{{ _months_condition(column, plan['months']) }}
         {%- endif -%}
     {%- else -%}true
     {%- endif -%}
@@ -248,12 +247,8 @@
     {%- set cols = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     {%- set plan = incremental_plan() -%}
     {%- set full = plan['all'] -%}
-    {% if full -%}
-    delete from {{ target_relation }};
-    {%- elif plan['months'] -%}
     delete from {{ target_relation }}
-    where {{ column }} in ({% for m in plan['months'] %}date '{{ m }}'{{ ', ' if not loop.last }}{% endfor %});
-    {%- endif %}
+    where {{ _months_condition(column, none if full else plan['months']) }};
     insert into {{ target_relation }} ({{ cols }})
     select {{ cols }} from {{ temp_relation }};
     {{ _incremental_state_ddl() }};
@@ -398,7 +393,10 @@
 {%- endmacro %}
 
 
-{% macro _months_condition(column, months, from_month) -%}
+{% macro _months_condition(column, months, from_month=none) -%}
+    {#- The condition on `column` of the months a run rewrites: from `from_month` on, or
+        those of `months` (a list of 'YYYY-MM-DD'; every month when none, no month when
+        empty). -#}
     {%- if from_month is not none -%}{{ column }} >= date '{{ from_month }}'
     {%- elif months is none -%}true
     {%- elif months -%}{{ column }} in ({% for m in months %}date '{{ m }}'{{ ', ' if not loop.last }}{% endfor %})
