@@ -61,6 +61,10 @@
         no state yet, or the fingerprint changed) or {'all': false, 'months': ['YYYY-MM-01',
         ...]} (possibly none); with the values to record: batch_id, history_end, fingerprint.
         Runs queries: only at execution time. -#}
+    {#- computed once per model run: the model's SQL, should_full_refresh, the strategy and the
+        post-hook call it -#}
+    {%- set cache_key = '_incremental_plan:' ~ invocation_id -%}
+    {%- if model.get(cache_key) is not none -%}{{ return(model[cache_key]) }}{%- endif -%}
     {%- set uid = model['unique_id'] -%}
     {%- set state = incremental_state_relation() -%}
     {%- set upstream = incremental_upstream(uid, []) | sort -%}
@@ -186,6 +190,7 @@
         {%- endset -%}
         {%- for r in run_query(months_query).rows -%}{%- do plan['months'].append(r[0]) -%}{%- endfor -%}
     {%- endif -%}
+    {%- do model.update({cache_key: plan}) -%}
     {{ return(plan) }}
 {% endmacro %}
 
@@ -280,6 +285,29 @@
         {%- endif -%}
     {%- endif -%}
 {% endmacro %}
+
+
+{% macro should_full_refresh() -%}
+    {#- dbt's own (config full_refresh, else the --full-refresh flag), and one more rule: a
+        model incremental by month ('replace_months', 'replace_from_month') whose plan
+        recomputes every month (its code, a macro or a seed it reads changed; the first run
+        after a full build takes in the publish history) is built as a new table and swapped
+        in, as a full build builds it, instead of deleting and inserting every row in one
+        transaction: at national scale that holds ten years of rows twice, and DuckDB ran out
+        of its 4 GB with crime_by_lsoa_month and the scorecard recomputed side by side.
+        is_incremental() asks this too, so the model's SQL then selects every month. -#}
+    {%- set configured = config.get('full_refresh') -%}
+    {%- if configured is not none -%}{{ return(configured) }}{%- endif -%}
+    {%- set strategy = config.get('incremental_strategy') -%}
+    {%- if flags.FULL_REFRESH or not execute or model.get('resource_type') != 'model'
+        or config.get('materialized') != 'incremental'
+        or strategy not in ('replace_months', 'replace_from_month')
+        or load_cached_relation(this) is none -%}
+        {{ return(flags.FULL_REFRESH) }}
+    {%- endif -%}
+    {%- set plan = incremental_plan() if strategy == 'replace_months' else incremental_from_plan() -%}
+    {{ return(plan['all']) }}
+{%- endmacro %}
 
 
 {% macro get_where_subquery(relation) -%}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -295,7 +296,12 @@ def test_incremental_run_recomputes_changed_months_only_and_equals_a_full_refres
         writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+    log_from = _log_size(tmp_path)
     _build(project, tmp_path, "build", *NO_TESTS)
+    # every month recomputed: each model built as a new table and swapped in, as a full
+    # build does (a delete and insert of every row held ten years of rows twice in memory)
+    swapped = _swapped_in(tmp_path, log_from)
+    assert {t.split(".")[1] for t in INCREMENTAL} <= swapped, swapped
     con = duckdb.connect(str(db), read_only=True)
     rebuilt = con.execute(
         "SELECT count(*) FILTER (WHERE months_rebuilt IS NULL), count(*) "
@@ -325,7 +331,9 @@ def test_incremental_run_recomputes_changed_months_only_and_equals_a_full_refres
     )
     assert changed != text
     measures.write_text(changed)
+    log_from = _log_size(tmp_path)
     _build(project, tmp_path, "run")
+    swapped = _swapped_in(tmp_path, log_from)
     con = duckdb.connect(str(db), read_only=True)
     rebuilt = dict(
         con.execute(
@@ -335,7 +343,24 @@ def test_incremental_run_recomputes_changed_months_only_and_equals_a_full_refres
     con.close()
     assert rebuilt["int_scorecard__values"] and rebuilt["scorecard"], rebuilt
     assert not rebuilt["int_crime__events"] and not rebuilt["int_scorecard__monthly"], rebuilt
+    assert {"int_scorecard__values", "scorecard"} <= swapped, swapped
+    # the others rewrote the months that changed in place
+    assert not swapped & {"int_crime__events", "int_scorecard__monthly"}, swapped
     _full_refresh_equals(project, tmp_path, "full_after_macro")
+
+
+def _log_size(tmp: Path) -> int:
+    log = tmp / "dbt_logs" / "dbt.log"
+    return log.stat().st_size if log.exists() else 0
+
+
+def _swapped_in(tmp: Path, log_from: int) -> set[str]:
+    """The models that dbt's log, from byte `log_from` on, shows built as a new table and
+    swapped in (the old one renamed to <name>__dbt_backup, then dropped)."""
+    with (tmp / "dbt_logs" / "dbt.log").open("rb") as f:
+        f.seek(log_from)
+        text = f.read().decode("utf-8", "replace")
+    return set(re.findall(r'rename to "?(\w+?)__dbt_backup', text))
 
 
 def _model_seconds(tmp: Path) -> str:
