@@ -100,6 +100,7 @@
         select md5(concat_ws('|',
             '{{ local_md5(model["raw_code"] or "") }}',
             '{{ macros_md5(graph.nodes.get(model["unique_id"]) or model) }}',
+            '{{ contract_md5(graph.nodes.get(model["unique_id"]) or model) }}',
             '{{ config.get("incremental_fingerprint") or "" }}',
             {% for name, relation in parts['wholes'] -%}
             (select '{{ name }}:' || count(*) || ':' || coalesce(sum(hash(t)), 0) from {{ relation }} as t),
